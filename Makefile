@@ -1,0 +1,47 @@
+# animegan: `make demo` (set up, demo data, short training, stylized samples) and `make test` (set up, all tests).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# torch/torchvision first, as their own step: on machines with a local wheel cache this takes them from disk.
+TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
+DEMO_DIR ?= demo
+export WANDB_MODE ?= offline
+export PYTHONUNBUFFERED := 1
+
+.PHONY: setup test test-fast lint format demo bench clean
+
+setup: $(STAMP)
+
+# Rebuilt when missing or stale (pyproject.toml or this Makefile changed).
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q $(TORCH_SPEC) || $(BIN)/python -m pip install -q torch torchvision
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts conf
+	$(BIN)/ruff format --check src tests scripts
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix src tests scripts
+	$(BIN)/ruff format src tests scripts
+
+demo: $(STAMP)
+	$(BIN)/python scripts/demo.py --dir $(DEMO_DIR)
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench_prepare.py
+	$(BIN)/python scripts/bench_train.py
+	$(BIN)/python scripts/bench_stylize.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) outputs multirun .pytest_cache

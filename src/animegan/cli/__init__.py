@@ -1,0 +1,50 @@
+"""The ``animegan`` command: one sub-command per module of this package.
+
+Each module in ``COMMANDS`` defines ``register(subparsers)``, which adds its parser and sets ``func``
+(a callable taking the parsed arguments and returning an exit code). Exit codes: 0 all done, 1 some inputs
+failed (each named on stderr in one line), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from animegan.errors import AnimeGANError
+
+COMMANDS = ("stylize", "faces", "prepare", "download", "demo_data", "export", "weights")
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every sub-command registered."""
+    parser = argparse.ArgumentParser(prog="animegan", description="Stylize photos, videos and faces with AnimeGAN.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"animegan.cli.{name}").register(subparsers)
+    return parser
+
+
+def error(message: str) -> None:
+    """Print one error line to stderr."""
+    print(f"animegan: error: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``animegan`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or EXIT_OK)
+    except AnimeGANError as exc:
+        error(str(exc))
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        error("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,7 @@
+"""``python -m animegan.cli``."""
+
+import sys
+
+from animegan.cli import main
+
+sys.exit(main())

@@ -1,0 +1,59 @@
+"""Shared fixtures: real photos from scikit-image, small synthetic images, CPU-only defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+os.environ.setdefault("WANDB_MODE", "offline")
+os.environ.setdefault("WANDB_SILENT", "true")
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked ``gpu`` when no CUDA device is present."""
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA GPU")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    """scikit-image's astronaut photo (512x512 RGB uint8, a real face)."""
+    from skimage import data
+
+    return data.astronaut()
+
+
+@pytest.fixture(scope="session")
+def coffee() -> np.ndarray:
+    """scikit-image's coffee photo (400x600 RGB uint8, no face)."""
+    from skimage import data
+
+    return data.coffee()
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def write_png(tmp_path: Path):
+    """Write an RGB uint8 array to ``tmp_path / name`` as PNG and return the path."""
+    from PIL import Image
+
+    def write(name: str, rgb: np.ndarray) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rgb).save(path)
+        return path
+
+    return write
