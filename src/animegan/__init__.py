@@ -3,7 +3,15 @@
 from animegan.nets import Discriminator, Generator, GeneratorV1, GeneratorV2, VGGFeatures, build_generator
 
 __version__ = "0.1.0"
-__all__ = ["Discriminator", "Generator", "GeneratorV1", "GeneratorV2", "VGGFeatures", "build_generator", "Stylizer"]
+__all__ = [
+    "Discriminator",
+    "Generator",
+    "GeneratorV1",
+    "GeneratorV2",
+    "VGGFeatures",
+    "build_generator",
+    "Stylizer",
+]
 
 
 def __getattr__(name: str):  # lazy: importing animegan must not pull in the inference stack

@@ -36,7 +36,12 @@ def load_npy_dict(path: str | Path) -> dict[str, Any]:
     try:
         with path.open("rb") as f:
             version = np.lib.format.read_magic(f)
-            _shape, _fortran, dtype = np.lib.format._read_array_header(f, version)  # noqa: SLF001
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            _shape, _fortran, dtype = read_header(f)
             if dtype.hasobject:
                 value = _NumpyOnlyUnpickler(f, encoding="latin1").load()
                 value = value.item() if isinstance(value, np.ndarray) and value.shape == () else value

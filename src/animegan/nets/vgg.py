@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from torchvision.models import vgg19
+from torchvision.models.vgg import cfgs, make_layers
 
 from animegan.errors import WeightsError
 from animegan.safe_pickle import load_npy_dict
@@ -28,7 +28,7 @@ SOURCES_HELP = "weights=imagenet (torchvision, needs a download once), weights=P
 
 
 def _features_to_conv4_4() -> nn.Sequential:
-    return vgg19(weights=None).features[: CONV4_4_INDEX + 1]
+    return make_layers(cfgs["E"])[: CONV4_4_INDEX + 1]  # VGG19's feature stack, without the classifier
 
 
 class VGGFeatures(nn.Module):
