@@ -1,22 +1,32 @@
-"""animegan: AnimeGAN in PyTorch Lightning. Train anime styles; stylize photos, folders, videos and faces."""
+"""animegan: AnimeGAN in PyTorch Lightning. Train anime styles; stylize photos, folders, videos and faces.
 
-from animegan.nets import Discriminator, Generator, GeneratorV1, GeneratorV2, VGGFeatures, build_generator
+Public names are imported lazily, so that ``import animegan`` (and worker processes) stay cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
-__all__ = [
-    "Discriminator",
-    "Generator",
-    "GeneratorV1",
-    "GeneratorV2",
-    "VGGFeatures",
-    "build_generator",
-    "Stylizer",
-]
+
+_LAZY = {
+    "Discriminator": "animegan.nets.discriminator",
+    "Generator": "animegan.nets.generator",
+    "GeneratorV1": "animegan.nets.generator",
+    "GeneratorV2": "animegan.nets.generator",
+    "build_generator": "animegan.nets.generator",
+    "VGGFeatures": "animegan.nets.vgg",
+    "Stylizer": "animegan.inference.stylizer",
+}
+__all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str):  # lazy: importing animegan must not pull in the inference stack
-    if name == "Stylizer":
-        from animegan.inference.stylizer import Stylizer
-
-        return Stylizer
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'animegan' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -94,3 +94,14 @@ def test_write_unknown_suffix_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot write"):
         write_image(tmp_path / "x.gif", gradient())
     assert not list(tmp_path.iterdir())
+
+
+def test_written_files_get_umask_permissions(tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        out = write_image(tmp_path / "p.png", gradient())
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644

@@ -1,0 +1,42 @@
+"""``animegan prepare STYLE_DIR``: edge-smoothed ``smooth/`` and the data-mean JSON for a style set."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from animegan.data.prepare import default_workers, prepare_style_dir
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "prepare",
+        help="edge-smooth a style set and measure its data mean",
+        description="Write <Style>/smooth/ (CartoonGAN edge smoothing) and <Style>/dataset.json (data-mean shift, "
+        "counts) for STYLE_DIR = <root>/<Style> containing style/. Outputs newer than their inputs are kept.",
+    )
+    parser.add_argument("style_dir", metavar="STYLE_DIR", help="<root>/<Style> (the folder holding style/)")
+    parser.add_argument("--size", type=int, default=256, help="side of the smoothed images (default 256)")
+    parser.add_argument(
+        "--workers", type=int, default=default_workers(), help="processes (default: CPU cores)"
+    )
+    parser.add_argument("--force", action="store_true", help="rewrite outputs even when up to date")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    report = prepare_style_dir(
+        args.style_dir, size=args.size, workers=args.workers, force=args.force, quiet=args.quiet
+    )
+    for _name, message in report.skipped:
+        print(f"animegan: skipped {message}", file=sys.stderr)
+    for name, source in report.converted:
+        print(f"converted {name} from {source}")
+    info = report.info or {}
+    shift = ", ".join(f"{v:+.4f}" for v in info.get("mean_shift_rgb", []))
+    print(
+        f"{report.style_root}: {report.written} smoothed, {report.up_to_date} up to date, "
+        f"{len(report.skipped)} skipped" + (f"; data-mean shift (R, G, B) = ({shift})" if shift else "")
+    )
+    return 1 if report.skipped or not info else 0

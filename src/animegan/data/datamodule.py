@@ -1,0 +1,195 @@
+"""LightningDataModule of unpaired photos and anime frames (with their edge-smoothed copies), plus val photos."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from animegan.data.layout import INFO_FILE, DatasetLayout, list_images, read_info
+from animegan.data.sampling import UnpairedSampler
+from animegan.data.transforms import center_square, gray3, random_crop_flip, to_tensor
+from animegan.errors import InputError
+from animegan.imageio import read_image
+
+
+class UnpairedImages(Dataset):
+    """Training samples keyed by ``(photo_index, anime_index, seed)`` from :class:`UnpairedSampler`."""
+
+    def __init__(
+        self,
+        photos: Sequence[Path],
+        anime: Sequence[Path],
+        smooth: Sequence[Path],
+        image_size: int,
+        shift_rgb: Sequence[float] | None,
+        clip: bool = True,
+    ) -> None:
+        self.photos, self.anime, self.smooth = list(photos), list(anime), list(smooth)
+        self.image_size, self.shift_rgb, self.clip = image_size, shift_rgb, clip
+
+    def __len__(self) -> int:
+        return max(len(self.photos), len(self.anime))
+
+    def __getitem__(self, key: tuple[int, int, int]) -> dict[str, torch.Tensor]:
+        photo_index, anime_index, seed = key
+        rng = np.random.default_rng(seed)
+        size = self.image_size
+        photo = random_crop_flip(read_image(self.photos[photo_index]).rgb, size, rng)
+        anime = random_crop_flip(read_image(self.anime[anime_index]).rgb, size, rng)
+        smooth = random_crop_flip(read_image(self.smooth[anime_index]).rgb, size, rng)
+        return {
+            "photo": to_tensor(photo),
+            "anime": to_tensor(anime, self.shift_rgb, self.clip),
+            "anime_gray": to_tensor(gray3(anime)),
+            "smooth_gray": to_tensor(gray3(smooth)),
+        }
+
+
+class SquarePhotos(Dataset):
+    """Photos resized and centre-cropped to ``size`` x ``size``, in file-name order."""
+
+    def __init__(self, paths: Sequence[Path], size: int) -> None:
+        self.paths, self.size = list(paths), size
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        return {"photo": to_tensor(center_square(read_image(self.paths[index]).rgb, self.size))}
+
+
+class AnimeGANDataModule(pl.LightningDataModule):
+    """Batches of ``photo``, ``anime``, ``anime_gray``, ``smooth_gray`` (float32, [-1, 1], (B, 3, S, S)).
+
+    ``mean_shift``: ``"auto"`` (from ``<Style>/dataset.json`` written by prepare), ``"none"``/``None``, or an
+    explicit ``[r, g, b]`` added to the colour anime images before scaling. ``num_replicas``/``rank`` default to
+    the trainer's world size and global rank.
+    """
+
+    def __init__(
+        self,
+        root: str,
+        style: str,
+        image_size: int = 256,
+        batch_size: int = 4,
+        num_workers: int = 0,
+        mean_shift: str | Sequence[float] | None = "auto",
+        val_size: int = 256,
+        val_count: int = 8,
+        pin_memory: bool = False,
+        persistent_workers: bool = False,
+        seed: int = 0,
+        clip_mean_shift: bool = True,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.layout = DatasetLayout(Path(root).expanduser(), style)
+        self.image_size, self.batch_size, self.num_workers = image_size, batch_size, num_workers
+        self.mean_shift, self.val_size, self.val_count = mean_shift, val_size, val_count
+        self.pin_memory, self.persistent_workers, self.seed = pin_memory, persistent_workers, seed
+        self.clip_mean_shift, self.num_replicas, self.rank = clip_mean_shift, num_replicas, rank
+        self.photos: list[Path] = []
+        self.anime: list[Path] = []
+        self.smooth: list[Path] = []
+        self.val_photos: list[Path] = []
+        self.shift_rgb: list[float] | None = None
+
+    # ----------------------------------------------------------------- discovery and checks
+    def setup(self, stage: str | None = None) -> None:
+        """Find the images and check the layout; raise InputError with one line telling what to run."""
+        layout = self.layout
+        fix = f"run `animegan prepare {layout.style_root}`"
+        get = f"`animegan download NAME --root {layout.root}` or `animegan demo-data {layout.root}`"
+        if not layout.root.is_dir():
+            raise InputError(f"{layout.root}: dataset folder not found; create one with {get}")
+        self.photos = list_images(layout.photo_dir)
+        if not self.photos:
+            raise InputError(
+                f"{layout.photo_dir}: missing or no images; expected training photos, get them with {get}"
+            )
+        self.anime = list_images(layout.style_dir)
+        if not self.anime:
+            raise InputError(
+                f"{layout.style_dir}: missing or no images; expected anime frames of style {layout.style!r}, "
+                f"get them with {get}, then {fix}"
+            )
+        smooth_names = {p.name for p in list_images(layout.smooth_dir)}
+        missing = [p.name for p in self.anime if p.name not in smooth_names]
+        if missing:
+            what = "missing" if not smooth_names else f"lacks {len(missing)} of {len(self.anime)} images"
+            raise InputError(f"{layout.smooth_dir}: {what}; {fix}")
+        self.smooth = [layout.smooth_dir / p.name for p in self.anime]
+        self.val_photos = (list_images(layout.val_dir) or self.photos)[: self.val_count]
+        self.shift_rgb = self._resolve_mean_shift(fix)
+
+    def _resolve_mean_shift(self, fix: str) -> list[float] | None:
+        shift = self.mean_shift
+        if shift is None or (isinstance(shift, str) and shift.lower() == "none"):
+            return None
+        if isinstance(shift, str):
+            if shift.lower() != "auto":
+                raise InputError(f"data.mean_shift={shift!r}: expected auto, none or [r, g, b]")
+            info = read_info(self.layout.style_root)
+            if info is None or "mean_shift_rgb" not in info:
+                raise InputError(
+                    f"{self.layout.style_root / INFO_FILE}: not found (data.mean_shift=auto needs it); {fix}, "
+                    "or set data.mean_shift=none"
+                )
+            return [float(v) for v in info["mean_shift_rgb"]]
+        values = [float(v) for v in shift]
+        if len(values) != 3:
+            raise InputError(f"data.mean_shift={values}: expected three numbers [r, g, b]")
+        return values
+
+    def _ensure_setup(self) -> None:
+        if not self.anime:
+            self.setup()
+
+    def _world(self) -> tuple[int, int]:
+        trainer = getattr(self, "trainer", None)
+        world = self.num_replicas if self.num_replicas is not None else getattr(trainer, "world_size", 1)
+        rank = self.rank if self.rank is not None else getattr(trainer, "global_rank", 0)
+        return int(world or 1), int(rank or 0)
+
+    # ----------------------------------------------------------------- loaders
+    def _loader(self, dataset: Dataset, batch_size: int, **kwargs: Any) -> DataLoader:
+        return DataLoader(
+            dataset,
+            batch_size=batch_size,
+            num_workers=self.num_workers,
+            pin_memory=self.pin_memory and torch.cuda.is_available(),
+            persistent_workers=self.persistent_workers and self.num_workers > 0,
+            **kwargs,
+        )
+
+    def train_sampler(self) -> UnpairedSampler:
+        """The sampler of one rank (world size and rank from the trainer unless given)."""
+        self._ensure_setup()
+        world, rank = self._world()
+        return UnpairedSampler(len(self.photos), len(self.anime), self.batch_size, world, rank, self.seed)
+
+    def train_dataloader(self) -> DataLoader:
+        self._ensure_setup()
+        dataset = UnpairedImages(
+            self.photos, self.anime, self.smooth, self.image_size, self.shift_rgb, self.clip_mean_shift
+        )
+        return self._loader(dataset, self.batch_size, sampler=self.train_sampler(), drop_last=True)
+
+    def val_dataloader(self) -> DataLoader:
+        self._ensure_setup()
+        dataset = SquarePhotos(self.val_photos, self.val_size)
+        return self._loader(dataset, max(1, min(self.batch_size, len(self.val_photos))), shuffle=False)
+
+    def style_sample(self, n: int) -> torch.Tensor:
+        """``n`` grayscale style images (the first by name, cycled), centre-cropped: (n, 3, S, S) in [-1, 1]."""
+        self._ensure_setup()
+        paths = [self.anime[i % len(self.anime)] for i in range(n)]
+        images = [to_tensor(gray3(center_square(read_image(p).rgb, self.image_size))) for p in paths]
+        return torch.stack(images) if images else torch.empty(0, 3, self.image_size, self.image_size)
