@@ -20,7 +20,9 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every sub-command registered."""
-    parser = argparse.ArgumentParser(prog="animegan", description="Stylize photos, videos and faces with AnimeGAN.")
+    parser = argparse.ArgumentParser(
+        prog="animegan", description="Stylize photos, videos and faces with AnimeGAN."
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"animegan.cli.{name}").register(subparsers)

@@ -1,0 +1,145 @@
+"""Stylizer: generator weights -> a callable mapping RGB uint8 images to stylized RGB uint8 at the same size."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from animegan.inference.precision import ExecutionPath, autocast, choose_path, resolve_device
+from animegan.inference.tiling import ALIGN, run_tiled
+from animegan.nets.generator import build_generator
+
+MIN_SIDE = (
+    16  # smaller inputs are padded (replicate) up to this: the net needs a few pixels after two downsamples
+)
+
+
+def to_tensor(frames: Sequence[np.ndarray]) -> torch.Tensor:
+    """RGB uint8 HxWx3 frames of one size -> float NCHW in [-1, 1]."""
+    batch = torch.from_numpy(np.ascontiguousarray(np.stack(frames)))
+    return batch.permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
+
+
+def to_uint8(x: torch.Tensor) -> np.ndarray:
+    """Float NCHW in [-1, 1] -> uint8 NHWC (rounded)."""
+    x = x.float().add(1.0).mul_(127.5).round_().clamp_(0, 255)
+    return x.to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+
+
+def pad_to_multiple(x: torch.Tensor, multiple: int = ALIGN, min_side: int = MIN_SIDE) -> torch.Tensor:
+    """Pad bottom/right to a multiple of ``multiple`` (and at least ``min_side``): reflect, or replicate if too small."""
+    h, w = x.shape[-2:]
+    target_h = max(min_side, -(-h // multiple) * multiple)
+    target_w = max(min_side, -(-w // multiple) * multiple)
+    pad_h, pad_w = target_h - h, target_w - w
+    if pad_h == 0 and pad_w == 0:
+        return x
+    mode = "reflect" if pad_h < h and pad_w < w else "replicate"
+    return F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
+
+
+class Stylizer:
+    """Runs a generator on images: ``stylizer(rgb_uint8) -> rgb_uint8`` at the input's exact size.
+
+    Inputs are padded by reflection to the network's multiple and the output is cropped back, so there is no
+    resizing or distortion. ``tile`` (pixels) bounds memory on large images (see ``tiling``).
+    """
+
+    def __init__(
+        self,
+        generator: nn.Module,
+        device: str | torch.device = "auto",
+        precision: str = "auto",
+        tile: int | None = None,
+        tile_overlap: int = 32,
+        tile_stats_side: int = 512,
+        compile: bool = False,
+    ) -> None:
+        self.device = resolve_device(device)
+        self.generator = generator.eval().requires_grad_(False).to(self.device)
+        self.path: ExecutionPath = choose_path(self.generator, self.device, precision)
+        memory_format = torch.channels_last if self.path.channels_last else torch.contiguous_format
+        self.generator.to(memory_format=memory_format)
+        self.tile = tile
+        self.weights_path: Path | None = None
+        self.tile_overlap = tile_overlap
+        self.tile_stats_side = tile_stats_side
+        self._forward_module: nn.Module = torch.compile(self.generator) if compile else self.generator
+
+    @classmethod
+    def from_weights(
+        cls,
+        weights: str | os.PathLike | None,
+        device: str | torch.device = "auto",
+        precision: str = "auto",
+        base_url: str | None = None,
+        quiet: bool = False,
+        **kwargs,
+    ) -> Stylizer:
+        """Build from a weights file (ours, a Lightning checkpoint, the port's .pt, .safetensors) or a released
+        name (downloaded once into the cache); ``None`` uses a cached released model if there is one."""
+        from animegan import released
+        from animegan.weights import load_generator_state
+
+        path: Path = released.resolve(weights, base_url=base_url, quiet=quiet)
+        state, arch = load_generator_state(path)
+        generator = build_generator(arch)
+        generator.load_state_dict(state, strict=True)
+        stylizer = cls(generator, device=device, precision=precision, **kwargs)
+        stylizer.weights_path = path
+        return stylizer
+
+    @property
+    def precision(self) -> str:
+        return self.path.precision
+
+    def forward(self, x: torch.Tensor, eager: bool = False) -> torch.Tensor:
+        """Generator output for a float NCHW batch in [-1, 1] whose sides are multiples of ALIGN."""
+        x = x.to(self.device, non_blocking=True)
+        if self.path.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        module = self.generator if eager else self._forward_module
+        with torch.inference_mode(), autocast(self.path, self.device):
+            return module(x).float()
+
+    def _eager_forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward(x, eager=True)  # tiles swap norm modules: keep them away from a compiled graph
+
+    def _run(self, x: torch.Tensor) -> torch.Tensor:
+        if self.tile and max(x.shape[-2:]) > self.tile:
+            with torch.inference_mode():
+                return torch.cat(
+                    [
+                        run_tiled(
+                            self.generator,
+                            xi[None],
+                            self._eager_forward,
+                            self.tile,
+                            self.tile_overlap,
+                            self.tile_stats_side,
+                        )
+                        for xi in x
+                    ]
+                )
+        return self.forward(x)
+
+    def stylize_batch(self, frames: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Stylize RGB uint8 frames of one size in one batch; same sizes out."""
+        if not frames:
+            return []
+        h, w = frames[0].shape[:2]
+        x = pad_to_multiple(to_tensor(frames))
+        out = to_uint8(self._run(x)[:, :, :h, :w])
+        return list(out)
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        """Stylize one RGB uint8 image (H, W, 3); returns RGB uint8 of the same shape."""
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"expected an RGB uint8 array of shape (H, W, 3), got {rgb.dtype} {rgb.shape}")
+        return self.stylize_batch([rgb])[0]
