@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_prepare.py
 	$(BIN)/python scripts/bench_train.py
 	$(BIN)/python scripts/bench_stylize.py
+	$(BIN)/python scripts/bench_faces.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) outputs multirun .pytest_cache

@@ -97,3 +97,26 @@ def test_stylize_with_faces_notes_a_photo_without_a_face(tmp_path, write_png, co
     assert "no face found" in capsys.readouterr().out
     plain = Stylizer.from_weights(scene, device="cpu", precision="fp32")(coffee[:128, :160])
     assert np.array_equal(read_image(target).rgb, plain)
+
+
+@pytest.mark.slow
+def test_stylize_video_with_faces_reports_per_frame_cost(tmp_path, astronaut, two_models, capsys):
+    import av
+
+    from animegan.inference.video import probe
+
+    scene, face = two_models
+    clip = tmp_path / "astronaut.mp4"
+    with av.open(str(clip), mode="w") as output:
+        stream = output.add_stream("libx264", rate=8)
+        stream.width, stream.height, stream.pix_fmt = 256, 256, "yuv420p"
+        for i in range(4):  # the face drifts 3 px per frame
+            frame = np.ascontiguousarray(astronaut[i * 3 : i * 3 + 256, 96:352])
+            output.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        output.mux(stream.encode(None))
+    target = tmp_path / "out.mp4"
+    argv = ["stylize", str(clip), "-o", str(target), "--weights", str(scene), "--faces", "--face-weights", str(face)]
+    assert main([*argv, *CPU]) == 0
+    assert probe(target).frames == 4
+    report = capsys.readouterr().out
+    assert "faces: 4 frame(s)" in report and "s/frame" in report and "face_model" in report

@@ -129,6 +129,7 @@ class Runner:
         from animegan.inference.video import stylize_video
 
         hooks = []
+        paster = None
         if self.args.faces:
             paster = self.face_paster(video=True)
             hooks.append(lambda original, stylized: paster(original, stylized)[0])
@@ -144,6 +145,8 @@ class Runner:
             postprocess=hooks,
             show_progress=not self.args.quiet,
         )
+        if paster is not None:
+            print(f"{source}: {paster.timings.summary()}")
 
     def run_all(self, jobs: list) -> int:
         """Process every job (one stderr line per failure); returns how many succeeded."""
