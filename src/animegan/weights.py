@@ -105,6 +105,15 @@ def detect_arch(
         if not mismatches(state, arch, limit=1):
             return arch
     closest = expected or max(GENERATORS, key=lambda a: len(set(state) & set(reference_shapes(a))))
+    if (
+        not expected
+        and len(set(state) & set(reference_shapes(closest))) < len(reference_shapes(closest)) // 2
+    ):
+        sample = ", ".join(list(state)[:3])
+        raise WeightsError(
+            f"{origin}: not an AnimeGAN generator (keys such as {sample} match neither v1 nor v2); "
+            "expected a v1 or v2 generator state dict"
+        )
     details = "; ".join(mismatches(state, closest))
     raise WeightsError(
         f"{origin}: not an AnimeGAN {closest} generator ({details}); expected a {closest} generator state dict"

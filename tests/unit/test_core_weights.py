@@ -135,3 +135,11 @@ def test_save_refuses_non_generator(tmp_path: Path) -> None:
     with pytest.raises(WeightsError):
         save_generator({"x": torch.zeros(1)}, tmp_path / "x.pt")
     assert not list(tmp_path.iterdir())
+
+
+def test_foreign_state_dict_matches_neither_arch(tmp_path: Path) -> None:
+    path = tmp_path / "resnet.pt"
+    torch.save({"conv1.weight": torch.zeros(64, 3, 7, 7), "fc.bias": torch.zeros(10)}, path)
+    with pytest.raises(WeightsError, match="neither v1 nor v2") as e:
+        load_generator_state(path)
+    assert "conv1.weight" in assert_one_line(e)
