@@ -1,0 +1,148 @@
+"""Runs the stages of one training run from a composed config (no command-line parsing here)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from animegan.errors import WeightsError
+from animegan.training.callbacks import AtomicCheckpointIO
+from animegan.training.phases import STAGES
+from animegan.training.wandb_setup import prepare_wandb, sync_hint
+from animegan.weights import load_generator_state, save_generator
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StagePlan:
+    """A stage to fit, and the checkpoint it resumes from (None: a fresh start)."""
+
+    stage: str
+    ckpt_path: Path | None = None
+
+
+def checkpoint_stage(path: Path) -> str:
+    """The stage a Lightning checkpoint of ours was saved in (read with weights_only=True)."""
+    if not path.is_file():
+        raise WeightsError(f"{path}: checkpoint not found; expected RUN/checkpoints/<stage>/last.ckpt")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file means the same to the user
+        raise WeightsError(f"{path}: not a loadable checkpoint ({type(exc).__name__})") from None
+    stage = checkpoint.get("animegan_stage") if isinstance(checkpoint, dict) else None
+    if stage not in STAGES:
+        raise WeightsError(f"{path}: not an animegan training checkpoint (no stage recorded)")
+    return stage
+
+
+def plan_stages(cfg: DictConfig, run_dir: Path) -> list[StagePlan]:
+    """Which stages to fit, and from where: a given checkpoint, the run dir's last checkpoints, or scratch."""
+    epochs = cfg.model.stages
+    fresh = [StagePlan("adversarial")] if epochs.adversarial_epochs > 0 else []
+    if cfg.get("ckpt_path"):
+        path = Path(cfg.ckpt_path)
+        stage = checkpoint_stage(path)
+        return [StagePlan(stage, path)] + (fresh if stage == "pretrain" else [])
+    if cfg.get("resume"):
+        for stage in reversed(STAGES):
+            last = run_dir / "checkpoints" / stage / "last.ckpt"
+            if last.is_file():
+                return [StagePlan(stage, last)] + (fresh if stage == "pretrain" else [])
+        raise WeightsError(
+            f"nothing to resume in {run_dir} (no checkpoints/<stage>/last.ckpt); "
+            "expected hydra.run.dir=RUN_DIR of an earlier run"
+        )
+    pretrain = [StagePlan("pretrain")] if epochs.pretrain_epochs > 0 and not cfg.get("init_generator") else []
+    return pretrain + fresh
+
+
+def stage_callbacks(cfg: DictConfig, stage: str) -> list[pl.Callback]:
+    """Fresh callbacks for one stage; checkpoint folders get the stage name appended."""
+    callbacks = []
+    for name, node in (cfg.get("callbacks") or {}).items():
+        if node is None:
+            continue
+        extra = {"dirpath": str(Path(node.dirpath) / stage)} if name == "model_checkpoint" else {}
+        callbacks.append(instantiate(node, **extra))
+    return callbacks
+
+
+def stage_strategy(strategy: Any, stage: str) -> Any:
+    """The adversarial stage's D phase leaves G out of its graph: DDP must look for unused parameters there."""
+    if isinstance(strategy, str) and strategy.startswith("ddp") and stage == "adversarial":
+        if "find_unused_parameters" not in strategy:
+            return f"{strategy}_find_unused_parameters_true"
+    return strategy
+
+
+def build_trainer(cfg: DictConfig, stage: str, loggers: list) -> pl.Trainer:
+    epochs = cfg.model.stages[f"{stage}_epochs"]
+    return instantiate(
+        cfg.trainer,
+        max_epochs=max(1, int(epochs)),
+        strategy=stage_strategy(cfg.trainer.get("strategy", "auto"), stage),
+        callbacks=stage_callbacks(cfg, stage),
+        logger=loggers or False,
+        plugins=[AtomicCheckpointIO()],
+    )
+
+
+def build_loggers(cfg: DictConfig) -> list:
+    """One logger set shared by both stages (one wandb run per training run); empty for logger=none."""
+    return [instantiate(node) for node in (cfg.get("logger") or {}).values() if node is not None]
+
+
+def objective(metrics: dict[str, Any], cfg: DictConfig) -> float | None:
+    """What sweeps minimise: val style distance + content_weight * val content distance (last validation)."""
+    weights = cfg.objective
+    try:
+        style, content = metrics["val/style_distance"], metrics["val/content_distance"]
+    except KeyError:
+        return None
+    return float(weights.style_weight * style + weights.content_weight * content)
+
+
+def train(cfg: DictConfig) -> float | None:
+    """Fit every planned stage, handing the generator on; return the sweep objective."""
+    run_dir = Path(cfg.paths.output_dir)
+    uses_wandb = prepare_wandb(cfg)
+    pl.seed_everything(int(cfg.seed), workers=True)
+    datamodule = instantiate(cfg.data)
+    loggers = build_loggers(cfg)
+    generator_state = None
+    if cfg.get("init_generator"):
+        generator_state, _ = load_generator_state(cfg.init_generator, expected_arch=cfg.model.generator)
+    module, trainer = None, None
+    for plan in plan_stages(cfg, run_dir):
+        log.info("stage %s%s", plan.stage, f" (resuming {plan.ckpt_path})" if plan.ckpt_path else "")
+        module = instantiate(cfg.model, stage=plan.stage, _convert_="all")
+        if generator_state is not None and plan.ckpt_path is None:
+            module.load_generator_state(generator_state)
+        trainer = build_trainer(cfg, plan.stage, loggers)
+        ckpt = str(plan.ckpt_path) if plan.ckpt_path else None
+        trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt, weights_only=True)
+        generator_state = {k: v.detach().clone() for k, v in module.generator.state_dict().items()}
+    if module is None:
+        raise WeightsError("no stage to run: model.stages.*_epochs are 0 and nothing to resume")
+    if trainer.is_global_zero:
+        save_generator(module.generator, run_dir / "generator.pt")
+        print(f"run directory: {run_dir}")
+        print(f"generator:     {run_dir / 'generator.pt'}")
+        samples = sorted((run_dir / "samples").glob("*.png"), key=lambda p: p.stat().st_mtime)
+        if samples:
+            print(f"samples:       {run_dir / 'samples'} ({len(samples)} grids, last {samples[-1].name})")
+    if uses_wandb:
+        import wandb
+
+        wandb.finish()  # one wandb run per training run, also inside -m sweeps
+        if trainer.is_global_zero:
+            print(sync_hint(run_dir))
+    return objective(dict(trainer.callback_metrics), cfg)

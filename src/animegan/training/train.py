@@ -1,0 +1,31 @@
+"""``animegan-train``: the Hydra app. Composes the run, then one ``trainer.fit`` per stage in one call.
+
+animegan-train experiment=hayao data.root=DIR
+animegan-train experiment=demo
+animegan-train hydra.run.dir=RUN resume=true       # continue a run in its stage, at its step
+"""
+
+from __future__ import annotations
+
+import sys
+
+import hydra
+from omegaconf import DictConfig
+
+from animegan.errors import AnimeGANError
+
+
+@hydra.main(version_base="1.3", config_path="pkg://animegan.conf", config_name="train")
+def main(cfg: DictConfig) -> float | None:
+    """Entry point of the console script; one line on stderr and exit 1 for errors a user can fix."""
+    from animegan.training.runner import train
+
+    try:
+        return train(cfg)
+    except AnimeGANError as error:
+        print(f"animegan-train: error: {error}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""wandb without surprises: offline when no credentials are found, never a login prompt, files in the run dir."""
+
+from __future__ import annotations
+
+import netrc
+import os
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+WANDB_HOST = "api.wandb.ai"
+
+
+def has_wandb_credentials() -> bool:
+    """An API key in the environment or a netrc entry for wandb's host."""
+    if os.environ.get("WANDB_API_KEY"):
+        return True
+    try:
+        return netrc.netrc().authenticators(WANDB_HOST) is not None
+    except (FileNotFoundError, netrc.NetrcParseError, OSError):
+        return False
+
+
+def uses_wandb(cfg: DictConfig) -> bool:
+    loggers = cfg.get("logger") or {}
+    return any(node is not None and "Wandb" in str(node.get("_target_", "")) for node in loggers.values())
+
+
+def prepare_wandb(cfg: DictConfig) -> bool:
+    """Switch wandb to offline mode when it has no credentials (unless WANDB_MODE is set); True if used."""
+    if not uses_wandb(cfg):
+        return False
+    if not os.environ.get("WANDB_MODE") and not has_wandb_credentials():
+        os.environ["WANDB_MODE"] = "offline"
+        print("wandb: no credentials found (WANDB_API_KEY or ~/.netrc): logging offline")
+    os.environ.setdefault("WANDB_DIR", str(cfg.paths.output_dir))
+    return True
+
+
+def sync_hint(run_dir: Path) -> str:
+    """How to upload an offline run later."""
+    if os.environ.get("WANDB_MODE") in ("offline", "dryrun"):
+        return f"wandb: offline run under {run_dir / 'wandb'}; upload it with: wandb sync {run_dir / 'wandb'}/offline-run-*"
+    return f"wandb: run files under {run_dir / 'wandb'}"

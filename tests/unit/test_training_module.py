@@ -1,0 +1,158 @@
+"""AnimeGANModule on synthetic batches: phases, what each stage trains, checkpoints, non-finite losses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import pytorch_lightning as pl
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from animegan.nets import Generator
+from animegan.training.callbacks import AtomicCheckpointIO
+from animegan.training.module import AnimeGANModule, NonFiniteLossError
+from animegan.training.phases import phases_of
+from animegan.weights import extract_generator_state
+
+SIZE = 32
+
+
+class SyntheticPairs(Dataset):
+    def __init__(self, n: int, keys: tuple[str, ...]) -> None:
+        self.n, self.keys = n, keys
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        g = torch.Generator().manual_seed(i)
+        return {k: torch.rand(3, SIZE, SIZE, generator=g) * 2 - 1 for k in self.keys}
+
+
+class SyntheticData(pl.LightningDataModule):
+    """Same batch contract as AnimeGANDataModule, random pixels."""
+
+    def train_dataloader(self) -> DataLoader:
+        return DataLoader(SyntheticPairs(4, ("photo", "anime", "anime_gray", "smooth_gray")), batch_size=2)
+
+    def val_dataloader(self) -> DataLoader:
+        return DataLoader(SyntheticPairs(2, ("photo",)), batch_size=2)
+
+    def style_sample(self, n: int) -> torch.Tensor:
+        return torch.rand(n, 3, SIZE, SIZE) * 2 - 1
+
+
+def make_module(stage: str, **overrides) -> AnimeGANModule:
+    args = {"vgg": {"weights": "random"}, "discriminator": {"ch": 16, "n_dis": 2}, "val": {"style_sample": 2}}
+    return AnimeGANModule(stage=stage, **(args | overrides))
+
+
+def fit(module: AnimeGANModule, tmp_path: Path | None = None, **trainer_args) -> pl.Trainer:
+    args = {
+        "accelerator": "cpu",
+        "max_epochs": 1,
+        "logger": False,
+        "enable_progress_bar": False,
+        "enable_model_summary": False,
+        "enable_checkpointing": False,
+        "num_sanity_val_steps": 0,
+    }
+    trainer = pl.Trainer(**(args | trainer_args))
+    trainer.fit(module, datamodule=SyntheticData())
+    return trainer
+
+
+def snapshot(network: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in network.state_dict().items()}
+
+
+def changed(before: dict[str, torch.Tensor], network: torch.nn.Module) -> bool:
+    return any(
+        not torch.equal(before[k], v) for k, v in network.state_dict().items() if v.is_floating_point()
+    )
+
+
+def test_phases_are_data() -> None:
+    assert [p.trains for p in phases_of("pretrain")] == ["generator"]
+    assert [(p.trains, p.lr) for p in phases_of("adversarial")] == [
+        ("discriminator", "d_lr"),
+        ("generator", "g_lr"),
+    ]
+    with pytest.raises(ValueError, match="unknown training stage"):
+        phases_of("finetune")
+
+
+def test_pretrain_has_no_discriminator_and_trains_only_the_generator() -> None:
+    module = make_module("pretrain", optim={"init_lr": 1e-3})
+    assert module.discriminator is None
+    assert not any("discriminator" in name for name, _ in module.named_parameters())
+    g_before, vgg_before = snapshot(module.generator), snapshot(module.criterion.vgg)
+    trainer = fit(module, limit_val_batches=0)
+    assert changed(g_before, module.generator)
+    assert not changed(vgg_before, module.criterion.vgg)
+    assert trainer.global_step == 2  # 2 batches x 1 optimizer
+    assert float(trainer.callback_metrics["pretrain/lr_g"]) == pytest.approx(1e-3)
+
+
+def test_adversarial_step_updates_d_then_g_with_one_generator_forward() -> None:
+    module = make_module("adversarial")
+    calls = []
+    module.generator.register_forward_hook(lambda *_: calls.append(1))
+    g_before, d_before = snapshot(module.generator), snapshot(module.discriminator)
+    vgg_before = snapshot(module.criterion.vgg)
+    trainer = fit(module, limit_val_batches=0, limit_train_batches=1)
+    assert len(calls) == 1  # G(photo) computed once and reused by the D and G phases
+    assert trainer.global_step == 2  # one D step + one G step
+    assert changed(g_before, module.generator) and changed(d_before, module.discriminator)
+    assert not changed(vgg_before, module.criterion.vgg)
+    logged = set(trainer.callback_metrics)
+    for name in ("adv", "content", "style", "color", "tv", "loss_g", "loss_d", "lr_g", "lr_d"):
+        assert f"adversarial/{name}" in logged
+    for name in ("real", "fake", "gray", "smooth"):
+        assert f"adversarial/d_out_{name}" in logged and f"adversarial/d_{name}" in logged
+
+
+def test_bf16_mixed_and_fast_options_train_with_finite_losses() -> None:
+    module = make_module("adversarial", fast={"channels_last": True, "fused_optimizer": True})
+    trainer = fit(module, precision="bf16-mixed", limit_train_batches=1)
+    metrics = trainer.callback_metrics
+    assert torch.isfinite(metrics["adversarial/loss_g"]) and torch.isfinite(metrics["adversarial/loss_d"])
+    assert module.generator.block_a[0][1].weight.is_contiguous(memory_format=torch.channels_last)
+    assert metrics["val/content_distance"] > 0 and "val/style_distance" in metrics
+
+
+def test_non_finite_loss_stops_with_the_term_and_step() -> None:
+    module = make_module("adversarial", loss={"style": float("inf")})
+    with pytest.raises(
+        NonFiniteLossError, match=r"loss term 'style' became inf at step 1 of stage adversarial"
+    ):
+        fit(module, limit_val_batches=0)
+
+
+def test_checkpoint_is_plain_and_holds_the_generator(tmp_path: Path) -> None:
+    from pytorch_lightning.callbacks import ModelCheckpoint
+
+    module = make_module("adversarial")
+    ckpt = ModelCheckpoint(dirpath=tmp_path, save_last=True)
+    fit(module, limit_train_batches=1, limit_val_batches=0, enable_checkpointing=True, callbacks=[ckpt],
+        plugins=[AtomicCheckpointIO()])  # fmt: skip
+    checkpoint = torch.load(tmp_path / "last.ckpt", map_location="cpu", weights_only=True)
+    assert checkpoint["animegan_stage"] == "adversarial"
+    assert (
+        type(checkpoint["hyper_parameters"]) is dict
+        and checkpoint["hyper_parameters"]["stage"] == "adversarial"
+    )
+    assert not any(k.startswith("criterion.vgg.") for k in checkpoint["state_dict"])  # frozen VGG not stored
+    generator = Generator()
+    generator.load_state_dict(extract_generator_state(checkpoint), strict=True)
+    torch.testing.assert_close(generator.state_dict(), module.generator.state_dict())
+    assert not list(tmp_path.glob(".*partial*"))  # atomic writes leave no temp files
+
+    resumed = make_module("adversarial")
+    trainer = pl.Trainer(accelerator="cpu", max_epochs=2, logger=False, enable_progress_bar=False,
+                         enable_checkpointing=False, limit_train_batches=1, limit_val_batches=0)  # fmt: skip
+    trainer.fit(resumed, datamodule=SyntheticData(), ckpt_path=tmp_path / "last.ckpt", weights_only=True)
+    assert (
+        trainer.global_step == 4
+    )  # continued from step 2 for one more epoch of one batch (2 optimizer steps)
