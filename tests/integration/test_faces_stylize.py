@@ -115,7 +115,17 @@ def test_stylize_video_with_faces_reports_per_frame_cost(tmp_path, astronaut, tw
             output.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
         output.mux(stream.encode(None))
     target = tmp_path / "out.mp4"
-    argv = ["stylize", str(clip), "-o", str(target), "--weights", str(scene), "--faces", "--face-weights", str(face)]
+    argv = [
+        "stylize",
+        str(clip),
+        "-o",
+        str(target),
+        "--weights",
+        str(scene),
+        "--faces",
+        "--face-weights",
+        str(face),
+    ]
     assert main([*argv, *CPU]) == 0
     assert probe(target).frames == 4
     report = capsys.readouterr().out
