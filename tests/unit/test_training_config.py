@@ -106,6 +106,7 @@ def test_trainer_options(trainer: str) -> None:
     }[trainer]
     assert (cfg.accelerator, cfg.devices, cfg.strategy, cfg.precision) == expected
     assert cfg.use_distributed_sampler is False  # the data module shards by rank itself
+    assert cfg.log_every_n_steps == 1  # loss terms, D outputs and learning rates are logged every step
 
 
 @pytest.mark.parametrize("logger", ["wandb", "csv", "tensorboard", "none"])
