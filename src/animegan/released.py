@@ -38,6 +38,7 @@ RELEASED: dict[str, ReleasedWeights] = {
         ReleasedWeights("celeba_distill", "v2", 256, "faces, distilled from CelebA (256x256)"),
     )
 }
+DEFAULT_FACE_MODEL = "face_paint_512_v2"  # the face model of `--faces` and `animegan faces`
 DEFAULT_ORDER = ("paprika", "face_paint_512_v2", "celeba_distill", "face_paint_512_v1")
 
 
