@@ -12,13 +12,13 @@ is timed on its own, since its cost per face does not depend on tracking.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 import cv2
 import numpy as np
 import PIL.Image
 import torch
+from bench_report import emit_json
 
 from animegan.inference.align import align_face, ffhq_quad
 from animegan.inference.face_paste import FacePaster, PasteOptions
@@ -152,10 +152,7 @@ def main() -> None:
     print(
         f"face model ({model.device}, {args.precision}, {args.size}x{args.size}): {face_model:.3f} s per face"
     )
-    print(json.dumps(results, indent=2))
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(results, handle, indent=2)
+    emit_json(results, args.json)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ Usage: python scripts/bench_prepare.py [--images 8] [--size 256] [--repeat 5] [-
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import tempfile
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from bench_report import emit_json
 
 from animegan.data.cartoon import cartoonize
 from animegan.data.prepare import prepare_style_dir
@@ -135,9 +135,7 @@ def main() -> None:
     if pool_start_s is not None:
         print(f"(first process pool of the run: about {pool_start_s:.1f} s extra to start the fork server)")
     print(f"speed-up (smoothing): {slow_s / fast_s:.0f}x   identical pixels: {identical}")
-    print(json.dumps(result))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    emit_json(result, args.json)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from bench_report import emit_json
 
 from animegan.inference.precision import ExecutionPath, candidate_paths, cpu_has_bf16, psnr, resolve_device
 from animegan.inference.stylizer import Stylizer
@@ -298,10 +299,7 @@ def main() -> None:
             f"| {row['size']} | {row['path']} | {row['images_per_s']:.3f} | {row['speedup']:.2f}x | "
             f"{row['psnr_vs_fp32_db']:.1f} |"
         )
-    text = json.dumps(report, indent=2, default=float)
-    print(text)
-    if args.json:
-        args.json.write_text(text)
+    emit_json(report, args.json)
 
 
 if __name__ == "__main__":

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import time
 
 import pytorch_lightning as pl
 import torch
+from bench_report import emit_json
 from torch.utils.data import DataLoader, Dataset
 
 from animegan import losses
+from animegan.inference.precision import cpu_has_bf16
 from animegan.nets import Discriminator, VGGFeatures, build_generator
 from animegan.training.module import AnimeGANModule
 
@@ -166,7 +167,7 @@ def main() -> None:
     args = parser.parse_args()
     pl.seed_everything(0, verbose=False)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    cpu_bf16 = device.type == "cpu" and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    cpu_bf16 = device.type == "cpu" and cpu_has_bf16()
     precision = args.precision or (
         "16-mixed" if device.type == "cuda" else ("bf16-mixed" if cpu_bf16 else "32-true")
     )
@@ -209,10 +210,7 @@ def main() -> None:
         print(
             f"{stage:<12}{r['baseline_s_per_step']:>17.3f}{r['module_s_per_step']:>15.3f}{r['speedup']:>8.2f}x  {r['losses_agree_within_5pct']}"
         )
-    print(json.dumps(results, indent=2))
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(results, handle, indent=2)
+    emit_json(results, args.json)
 
 
 if __name__ == "__main__":

@@ -27,12 +27,6 @@ def run(command: list[str], what: str) -> float:
     return time.perf_counter() - start
 
 
-def cpu_has_bf16() -> bool:
-    import torch
-
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-
-
 def distances_table(path: Path) -> list[dict]:
     if not path.is_file():
         return []
@@ -67,6 +61,8 @@ def main() -> int:
 
     if not (args.skip_data and (data_dir / "Demo" / "dataset.json").is_file()):
         timings["demo data"] = run([python, "-m", "animegan.cli", "demo-data", str(data_dir)], "demo dataset")
+
+    from animegan.inference.precision import cpu_has_bf16
 
     precision = "bf16-mixed" if cpu_has_bf16() else "32-true"
     train = [python, "-m", "animegan.training.train", "experiment=demo", f"paths.data_dir={data_dir}"]

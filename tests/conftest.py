@@ -57,3 +57,19 @@ def write_png(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture
+def run_stylize(capsys: pytest.CaptureFixture[str]):
+    """Run ``animegan stylize ARGV --quiet --precision fp32 --device cpu`` in-process.
+
+    Returns (exit code, stdout lines, stderr lines).
+    """
+    from animegan.cli import main
+
+    def run(*argv: str) -> tuple[int, list[str], list[str]]:
+        code = main(["stylize", *argv, "--quiet", "--precision", "fp32", "--device", "cpu"])
+        captured = capsys.readouterr()
+        return code, captured.out.splitlines(), captured.err.splitlines()
+
+    return run

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from fractions import Fraction
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import numpy as np
 import pytest
 import torch
 
-from animegan.cli import stylize as cli
 from animegan.errors import InputError
 from animegan.inference.stylizer import Stylizer
 from animegan.inference.temporal import flicker
@@ -33,22 +31,13 @@ def clip(tmp_path_factory) -> Path:
     return make_test_video(tmp_path_factory.mktemp("clips") / "clip.mp4", frames=18, fps=15, size=(64, 48))
 
 
-def run_cli(capsys, *argv: str) -> tuple[int, list[str], list[str]]:
-    parser = argparse.ArgumentParser()
-    cli.register(parser.add_subparsers())
-    args = parser.parse_args(["stylize", *argv, "--quiet", "--device", "cpu", "--precision", "fp32"])
-    code = args.func(args)
-    captured = capsys.readouterr()
-    return code, captured.out.splitlines(), captured.err.splitlines()
-
-
 def audio_packets(path: Path) -> list[bytes]:
     with av.open(str(path)) as container:
         return [bytes(p) for p in container.demux(container.streams.audio[0]) if p.size]
 
 
-def test_video_with_sound_round_trips(clip, tmp_path, weights, capsys):
-    code, out, err = run_cli(capsys, str(clip), "-o", str(tmp_path / "styled.mp4"), "--weights", str(weights))
+def test_video_with_sound_round_trips(clip, tmp_path, weights, run_stylize):
+    code, out, err = run_stylize(str(clip), "-o", str(tmp_path / "styled.mp4"), "--weights", str(weights))
     assert code == 0, err
     src, dst = probe(clip), probe(tmp_path / "styled.mp4")
     assert (dst.width, dst.height, dst.frames, dst.fps) == (64, 48, 18, Fraction(15))
@@ -125,7 +114,7 @@ def test_interrupted_run_leaves_no_file(clip, tmp_path):
     assert list(tmp_path.iterdir()) == []  # neither the final name nor a temp file
 
 
-def test_corrupt_and_truncated_videos(clip, tmp_path, weights, capsys):
+def test_corrupt_and_truncated_videos(clip, tmp_path, weights, run_stylize):
     data = clip.read_bytes()
     (tmp_path / "truncated.mp4").write_bytes(data[: len(data) // 3])
     (tmp_path / "noise.mov").write_bytes(
@@ -133,8 +122,7 @@ def test_corrupt_and_truncated_videos(clip, tmp_path, weights, capsys):
     )
     with pytest.raises(InputError):
         stylize_video(tmp_path / "noise.mov", tmp_path / "x.mp4", lambda f: f, show_progress=False)
-    code, out, err = run_cli(
-        capsys,
+    code, out, err = run_stylize(
         str(tmp_path / "truncated.mp4"),
         str(tmp_path / "noise.mov"),
         str(clip),
@@ -148,17 +136,14 @@ def test_corrupt_and_truncated_videos(clip, tmp_path, weights, capsys):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["clip.mp4"]
 
 
-def test_temporal_flag_reduces_flicker_on_a_static_noisy_clip(tmp_path, weights, capsys):
+def test_temporal_flag_reduces_flicker_on_a_static_noisy_clip(tmp_path, weights, run_stylize):
     noisy = make_test_video(tmp_path / "static.mp4", frames=10, fps=10, size=(64, 48), static=True, noise=8.0)
     assert (
-        run_cli(
-            capsys, str(noisy), "-o", str(tmp_path / "plain.mkv"), "--weights", str(weights), "--crf", "0"
-        )[0]
+        run_stylize(str(noisy), "-o", str(tmp_path / "plain.mkv"), "--weights", str(weights), "--crf", "0")[0]
         == 0
     )
     assert (
-        run_cli(
-            capsys,
+        run_stylize(
             str(noisy),
             "-o",
             str(tmp_path / "smooth.mkv"),
