@@ -28,21 +28,21 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests scripts conf
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/ruff format --check src tests scripts benchmarks
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests scripts
-	$(BIN)/ruff format src tests scripts
+	$(BIN)/ruff check --fix src tests scripts benchmarks
+	$(BIN)/ruff format src tests scripts benchmarks
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py --dir $(DEMO_DIR)
 
 bench: $(STAMP)
-	$(BIN)/python scripts/bench_prepare.py
-	$(BIN)/python scripts/bench_train.py
-	$(BIN)/python scripts/bench_stylize.py
-	$(BIN)/python scripts/bench_faces.py
+	$(BIN)/python benchmarks/bench_prepare.py
+	$(BIN)/python benchmarks/bench_train.py
+	$(BIN)/python benchmarks/bench_stylize.py
+	$(BIN)/python benchmarks/bench_faces.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) outputs multirun .pytest_cache

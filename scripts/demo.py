@@ -62,7 +62,7 @@ def main() -> int:
     if not (args.skip_data and (data_dir / "Demo" / "dataset.json").is_file()):
         timings["demo data"] = run([python, "-m", "animegan.cli", "demo-data", str(data_dir)], "demo dataset")
 
-    from animegan.inference.precision import cpu_has_bf16
+    from animegan.device import cpu_has_bf16
 
     precision = "bf16-mixed" if cpu_has_bf16() else "32-true"
     train = [python, "-m", "animegan.training.train", "experiment=demo", f"paths.data_dir={data_dir}"]

@@ -18,7 +18,7 @@ from animegan.inference.align import align_face
 from animegan.inference.faces import FaceDetector
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import Generator
-from animegan.weights import save_generator
+from animegan.weights.io import save_generator
 
 SIZE = 128
 FAST = ["--size", str(SIZE), "--device", "cpu", "--precision", "fp32", "--quiet"]

@@ -17,7 +17,7 @@ from animegan.inference.face_paste import PasteOptions
 from animegan.inference.faces import FaceDetector
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import Generator
-from animegan.weights import save_generator
+from animegan.weights.io import save_generator
 
 CPU = ["--device", "cpu", "--precision", "fp32", "--quiet"]
 

@@ -12,7 +12,7 @@ from hydra import compose, initialize_config_module
 from animegan.inference.precision import psnr
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import Generator
-from animegan.weights import save_generator
+from animegan.weights.io import save_generator
 
 pytestmark = pytest.mark.gpu
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from animegan import losses
+from animegan.training import losses
 
 ATOL = 1e-5
 

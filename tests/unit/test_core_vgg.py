@@ -14,7 +14,7 @@ from torch import nn
 from torchvision.models import vgg19
 
 from animegan.errors import WeightsError
-from animegan.nets.vgg import CAFFE_LAYER_NAMES, VGGFeatures
+from animegan.weights.vgg import CAFFE_LAYER_NAMES, load_vgg
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def caffe_dict(model: nn.Module) -> dict[str, list[np.ndarray]]:
 
 def test_random_source_is_frozen_eval_and_warns(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        vgg = VGGFeatures("random")
+        vgg = load_vgg("random")
     assert "RANDOM" in caplog.text
     assert not any(p.requires_grad for p in vgg.parameters())
     vgg.train()
@@ -46,7 +46,7 @@ def test_random_source_is_frozen_eval_and_warns(caplog: pytest.LogCaptureFixture
 def test_torchvision_state_dict_file(tmp_path: Path, torchvision_vgg: nn.Module) -> None:
     path = tmp_path / "vgg19.pth"
     torch.save(torchvision_vgg.state_dict(), path)
-    vgg = VGGFeatures(path)
+    vgg = load_vgg(path)
     x = torch.rand(1, 3, 32, 32) * 2 - 1
     mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
     std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
@@ -58,7 +58,7 @@ def test_torchvision_state_dict_file(tmp_path: Path, torchvision_vgg: nn.Module)
 def test_caffe_npy_file_uses_bgr_mean_convention(tmp_path: Path, torchvision_vgg: nn.Module) -> None:
     path = tmp_path / "vgg19.npy"
     np.save(path, caffe_dict(torchvision_vgg), allow_pickle=True)
-    vgg = VGGFeatures(path)
+    vgg = load_vgg(path)
     assert vgg.convention == "caffe"
     x = torch.rand(1, 3, 32, 32) * 2 - 1
     bgr = (x.flip(1) + 1) * 127.5 - torch.tensor([103.939, 116.779, 123.68]).view(1, 3, 1, 1)
@@ -76,22 +76,22 @@ def test_npy_with_code_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "evil.npy"
     np.save(path, np.array({"conv1_1": Evil()}, dtype=object), allow_pickle=True)
     with pytest.raises(WeightsError, match="refused"):
-        VGGFeatures(path)
+        load_vgg(path)
     assert not marker.exists()
 
 
 def test_bad_files_give_one_line(tmp_path: Path) -> None:
     with pytest.raises(WeightsError, match="does not exist"):
-        VGGFeatures(tmp_path / "missing.pth")
+        load_vgg(tmp_path / "missing.pth")
     wrong = tmp_path / "wrong.pth"
     torch.save({"features.0.weight": torch.zeros(1)}, wrong)
     with pytest.raises(WeightsError, match="features.0.weight") as info:
-        VGGFeatures(wrong)
+        load_vgg(wrong)
     assert "\n" not in str(info.value)
     partial = tmp_path / "partial.npy"
     np.save(partial, {"conv1_1": [np.zeros((3, 3, 3, 64)), np.zeros(64)]}, allow_pickle=True)
     with pytest.raises(WeightsError, match="conv1_2 missing"):
-        VGGFeatures(partial)
+        load_vgg(partial)
 
 
 def test_imagenet_offline_fails_at_once_naming_other_sources(monkeypatch, tmp_path: Path) -> None:
@@ -102,6 +102,6 @@ def test_imagenet_offline_fails_at_once_naming_other_sources(monkeypatch, tmp_pa
 
     monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
     with pytest.raises(WeightsError) as info:
-        VGGFeatures("imagenet")
+        load_vgg("imagenet")
     message = str(info.value)
     assert "\n" not in message and "random" in message and ".npy" in message

@@ -10,7 +10,7 @@ import torch
 
 from animegan import GeneratorV1, GeneratorV2
 from animegan.errors import WeightsError
-from animegan.weights import load_generator, load_generator_state, save_generator
+from animegan.weights.io import load_generator, load_generator_state, save_generator
 
 
 def assert_one_line(error: pytest.ExceptionInfo) -> str:

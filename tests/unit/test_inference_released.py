@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from animegan import released
 from animegan.errors import DownloadError, WeightsError
 from animegan.nets import GeneratorV2
+from animegan.weights import released
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from animegan.errors import WeightsError
 from animegan.inference.precision import ExecutionPath, choose_path, psnr
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import GeneratorV1, GeneratorV2
-from animegan.weights import save_generator
+from animegan.weights.io import save_generator
 
 
 @pytest.fixture(scope="module")

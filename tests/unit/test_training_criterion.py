@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 from animegan.nets import Discriminator, VGGFeatures
 from animegan.training.criterion import AnimeGANCriterion, LossWeights
+from animegan.weights.vgg import load_vgg
 
 WEIGHTS = LossWeights(
     adv_g=3.0,
@@ -22,7 +23,7 @@ WEIGHTS = LossWeights(
 
 @pytest.fixture(scope="module")
 def vgg() -> VGGFeatures:
-    return VGGFeatures("random")
+    return load_vgg("random")
 
 
 def make_batch(size: int = 32, n: int = 2, seed: int = 0) -> dict[str, torch.Tensor]:

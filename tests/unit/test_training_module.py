@@ -13,7 +13,7 @@ from animegan.nets import Generator
 from animegan.training.callbacks import AtomicCheckpointIO
 from animegan.training.module import AnimeGANModule, NonFiniteLossError
 from animegan.training.phases import phases_of
-from animegan.weights import extract_generator_state
+from animegan.weights.io import extract_generator_state
 
 SIZE = 32
 

@@ -22,10 +22,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from animegan import released
     from animegan.errors import AnimeGANError
     from animegan.inference.export import export
-    from animegan.weights import load_generator
+    from animegan.weights import released
+    from animegan.weights.io import load_generator
 
     try:
         generator = load_generator(released.resolve(args.weights, base_url=args.url))

@@ -10,7 +10,7 @@ import numpy as np
 
 from animegan.errors import AnimeGANError
 from animegan.imageio import is_image_path, read_image, write_image
-from animegan.released import DEFAULT_FACE_MODEL as DEFAULT_FACE_WEIGHTS
+from animegan.weights.released import DEFAULT_FACE_MODEL as DEFAULT_FACE_WEIGHTS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from animegan.errors import AnimeGANError
 from animegan.imageio import DEFAULT_MAX_PIXELS
-from animegan.released import DEFAULT_FACE_MODEL as DEFAULT_FACE_WEIGHTS
+from animegan.weights.released import DEFAULT_FACE_MODEL as DEFAULT_FACE_WEIGHTS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from animegan import released
+    from animegan.weights import released
 
     print(f"cache: {released.cache_dir()}")
     print(f"{'name':<20} {'arch':<5} {'size':>5}  {'cached':<7} {'sha256':<14} description")
@@ -45,7 +45,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_download(args: argparse.Namespace) -> int:
-    from animegan import released
+    from animegan.weights import released
 
     failed = 0
     for name in args.names:

@@ -1,6 +1,6 @@
 """Devices, numeric precisions and memory layouts for inference, and the ``auto`` choice between them.
 
-``auto`` walks a per-device list of execution paths, fastest first (measured by ``scripts/bench_stylize.py``):
+``auto`` walks a per-device list of execution paths, fastest first (measured by ``benchmarks/bench_stylize.py``):
 
 | device | paths tried, fastest first                  |
 |--------|---------------------------------------------|
@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from animegan.errors import AnimeGANError
+from animegan.device import cpu_has_bf16
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 MIN_PSNR_DB = 35.0
@@ -42,29 +42,6 @@ class ExecutionPath:
 
     def __str__(self) -> str:
         return f"{self.precision}{' channels_last' if self.channels_last else ''}"
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``auto`` -> cuda when available, else cpu; anything else as given."""
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except RuntimeError:
-        raise AnimeGANError(f"unknown device {device!r}; expected auto, cpu, cuda or cuda:N") from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise AnimeGANError(
-            f"device {device!r} requested but no CUDA GPU is available; use --device cpu or auto"
-        )
-    return resolved
-
-
-def cpu_has_bf16() -> bool:
-    """True when oneDNN reports native bf16 support (AVX512-BF16 or AMX)."""
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
 
 
 def candidate_paths(device: torch.device) -> list[ExecutionPath]:

@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from animegan.inference.precision import ExecutionPath, autocast, choose_path, resolve_device
+from animegan.device import resolve_device
+from animegan.inference.precision import ExecutionPath, autocast, choose_path
 from animegan.inference.tiling import ALIGN, run_tiled
 from animegan.nets.generator import build_generator
 
@@ -84,8 +85,8 @@ class Stylizer:
     ) -> Stylizer:
         """Build from a weights file (ours, a Lightning checkpoint, the port's .pt, .safetensors) or a released
         name (downloaded once into the cache); ``None`` uses a cached released model if there is one."""
-        from animegan import released
-        from animegan.weights import load_generator_state
+        from animegan.weights import released
+        from animegan.weights.io import load_generator_state
 
         path: Path = released.resolve(weights, base_url=base_url, quiet=quiet)
         state, arch = load_generator_state(path)

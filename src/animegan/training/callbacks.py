@@ -14,7 +14,7 @@ from torchvision.utils import make_grid
 
 from animegan.atomic import atomic_path
 from animegan.imageio import write_image
-from animegan.weights import save_generator
+from animegan.weights.io import save_generator
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from animegan import losses
 from animegan.nets import Discriminator, VGGFeatures
+from animegan.training import losses
 
 Batch = Mapping[str, torch.Tensor]
 LossAndLogs = tuple[torch.Tensor, dict[str, torch.Tensor]]

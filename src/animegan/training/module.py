@@ -10,9 +10,10 @@ import torch
 from torch import nn
 
 from animegan.errors import AnimeGANError
-from animegan.nets import Discriminator, VGGFeatures, build_generator
+from animegan.nets import Discriminator, build_generator
 from animegan.training.criterion import AnimeGANCriterion, LossWeights
 from animegan.training.phases import Phase, phases_of
+from animegan.weights.vgg import load_vgg
 
 VGG_PREFIX = "criterion.vgg."
 
@@ -60,7 +61,7 @@ class AnimeGANModule(pl.LightningModule):
         uses_d = any(phase.trains == "discriminator" for phase in self.phases)
         self.criterion = AnimeGANCriterion(
             LossWeights.from_config(loss),
-            VGGFeatures(**dict(vgg or {"weights": "imagenet"})),
+            load_vgg(**dict(vgg or {"weights": "imagenet"})),
             Discriminator(**dict(discriminator or {})) if uses_d else None,
             batched_discriminator=self.fast["batched_discriminator"],
         )

@@ -16,7 +16,7 @@ from animegan.errors import WeightsError
 from animegan.training.callbacks import AtomicCheckpointIO
 from animegan.training.phases import STAGES
 from animegan.training.wandb_setup import prepare_wandb, sync_hint
-from animegan.weights import load_generator_state, save_generator
+from animegan.weights.io import load_generator_state, save_generator
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ with our single warp at the output size, and detection on the full frame with de
 1280 px. The face model is a v2 generator with random weights (the released one cannot be downloaded here): it
 is timed on its own, since its cost per face does not depend on tracking.
 
-    python scripts/bench_faces.py [--frames 30] [--json out.json] [--device auto]
+    python benchmarks/bench_faces.py [--frames 30] [--json out.json] [--device auto]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import PIL.Image
 import torch
-from bench_report import emit_json
+from report import emit_json
 
 from animegan.inference.align import align_face, ffhq_quad
 from animegan.inference.face_paste import FacePaster, PasteOptions

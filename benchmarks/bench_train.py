@@ -5,7 +5,7 @@ Module:   its training_step under a Lightning Trainer with its fast options: cha
           G(photo) once per batch, fused Adam, bf16 autocast on CPUs with bf16 (16-mixed on GPU).
 Both start from the same weights and batch; their first-step losses are compared (bf16 tolerance).
 
-    python scripts/bench_train.py [--batch 4] [--size 256] [--steps 3] [--json out.json]
+    python benchmarks/bench_train.py [--batch 4] [--size 256] [--steps 3] [--json out.json]
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ import time
 
 import pytorch_lightning as pl
 import torch
-from bench_report import emit_json
+from report import emit_json
 from torch.utils.data import DataLoader, Dataset
 
-from animegan import losses
-from animegan.inference.precision import cpu_has_bf16
-from animegan.nets import Discriminator, VGGFeatures, build_generator
+from animegan.device import cpu_has_bf16
+from animegan.nets import Discriminator, build_generator
+from animegan.training import losses
 from animegan.training.module import AnimeGANModule
+from animegan.weights.vgg import load_vgg
 
 LOSS_KEYS = ("loss_d", "loss_g")
 
@@ -179,7 +180,7 @@ def main() -> None:
     nets = {
         "generator": build_generator("v2"),
         "discriminator": Discriminator(),
-        "vgg": VGGFeatures("random"),
+        "vgg": load_vgg("random"),
     }
     batch = make_batch(args.batch, args.size)
     dev_batch = {k: v.to(device) for k, v in batch.items()}

@@ -95,7 +95,7 @@ def verify_cached(name: str) -> Path:
 
 def fetch(name: str, base_url: str | None = None, quiet: bool = False) -> Path:
     """Download ``name`` into the cache (once), check it is a generator of the registered arch, pin its hash."""
-    from animegan.weights import load_generator_state
+    from animegan.weights.io import load_generator_state
 
     entry = lookup(name)
     dest = cached_path(name)

@@ -2,7 +2,7 @@
 
 Prints a table, a JSON line and the speed-up; also checks that both give identical pixels and measures the
 whole ``prepare`` (decode, smooth, write) with 1 and N worker processes.
-Usage: python scripts/bench_prepare.py [--images 8] [--size 256] [--repeat 5] [--workers 2] [--json out.json]
+Usage: python benchmarks/bench_prepare.py [--images 8] [--size 256] [--repeat 5] [--workers 2] [--json out.json]
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from bench_report import emit_json
+from report import emit_json
 
 from animegan.data.cartoon import cartoonize
 from animegan.data.prepare import prepare_style_dir

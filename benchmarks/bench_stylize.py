@@ -5,7 +5,7 @@ against plain fp32, video fps end to end (decode + inference + encode, threaded)
 same frames, and the peak RSS of a tiled 4K frame (in a child process). Baseline and fast paths are timed
 interleaved, in the same run, because these machines are shared and noisy. Prints a table and JSON.
 
-    python scripts/bench_stylize.py [--weights W] [--sizes 256,512,1080p] [--compile] [--json out.json]
+    python benchmarks/bench_stylize.py [--weights W] [--sizes 256,512,1080p] [--compile] [--json out.json]
 
 Without --weights the generator has random weights (seeded): speed does not depend on the values; PSNR does a
 little, so pass real weights to check the bound for them.
@@ -25,9 +25,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from bench_report import emit_json
+from report import emit_json
 
-from animegan.inference.precision import ExecutionPath, candidate_paths, cpu_has_bf16, psnr, resolve_device
+from animegan.device import cpu_has_bf16, resolve_device
+from animegan.inference.precision import ExecutionPath, candidate_paths, psnr
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import GeneratorV2
 
@@ -43,8 +44,8 @@ def photo(h: int, w: int) -> np.ndarray:
 
 def load_generator(weights: str | None) -> torch.nn.Module:
     if weights:
-        from animegan import released
-        from animegan.weights import load_generator as load
+        from animegan.weights import released
+        from animegan.weights.io import load_generator as load
 
         return load(released.resolve(weights))
     torch.manual_seed(0)
