@@ -20,9 +20,9 @@ import PIL.Image
 import torch
 from report import emit_json
 
-from animegan.inference.align import align_face, ffhq_quad
-from animegan.inference.face_paste import FacePaster, PasteOptions
-from animegan.inference.faces import FaceDetector
+from animegan.faces.align import align_face, ffhq_quad
+from animegan.faces.detect import FaceDetector
+from animegan.faces.paste import FacePaster, PasteOptions
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import Generator
 

@@ -72,7 +72,7 @@ def make_stylizer(
     generator: torch.nn.Module, device: torch.device, path: ExecutionPath, compiled: bool
 ) -> Stylizer:
     stylizer = Stylizer(generator, device=device, precision=path.precision, compile=compiled)
-    stylizer.path = path  # exact layout under test
+    stylizer.execution = path  # exact layout under test
     stylizer.generator.to(
         memory_format=torch.channels_last if path.channels_last else torch.contiguous_format
     )
@@ -136,7 +136,9 @@ def _copy(generator: torch.nn.Module) -> torch.nn.Module:
 
 def bench_video(generator, device, path: ExecutionPath, size=(384, 216), frames=24, batch=4) -> dict:
     """End-to-end fps (decode + infer + encode, threaded) vs model-only fps on the same decoded frames."""
-    from animegan.inference.video import make_test_video, read_frames, stylize_video
+    from animegan.video.pipeline import stylize_video
+    from animegan.video.probe import read_frames
+    from animegan.video.synthetic import make_test_video
 
     stylizer = make_stylizer(_copy(generator), device, path, False)
     with tempfile.TemporaryDirectory() as tmp:
@@ -170,8 +172,9 @@ def bench_video(generator, device, path: ExecutionPath, size=(384, 216), frames=
 def bench_flicker(generator, device, path: ExecutionPath) -> dict:
     """Flicker (mean abs diff of consecutive output frames) with and without --temporal on a static noisy clip,
     and how far --temporal moves the output of a moving clip (ghosting would show there)."""
-    from animegan.inference.temporal import TemporalSmoother, flicker
-    from animegan.inference.video import make_test_video, read_frames
+    from animegan.video.probe import read_frames
+    from animegan.video.synthetic import make_test_video
+    from animegan.video.temporal import TemporalSmoother, flicker
 
     stylizer = make_stylizer(_copy(generator), device, path, False)
     with tempfile.TemporaryDirectory() as tmp:
@@ -277,7 +280,7 @@ def main() -> None:
     device = resolve_device(args.device)
     generator = load_generator(args.weights).eval()
     paths = paths_for(device, args.compile)
-    auto = Stylizer(_copy(generator), device=device, precision="auto").path
+    auto = Stylizer(_copy(generator), device=device, precision="auto").execution
     print(
         f"device {device} ({platform.processor() or platform.machine()}), torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads, bf16 {cpu_has_bf16()}; auto picks: {auto}; "

@@ -71,7 +71,7 @@ def main() -> int:
     weights = run_dir / "generator.pt"
 
     photo = data_dir / "val" / "val_000.jpg"
-    from animegan.inference.video import make_test_video
+    from animegan.video.synthetic import make_test_video
 
     clip = make_test_video(root / "clip.mp4", frames=36, fps=12, size=(256, 192), with_audio=True)
     stylize = [python, "-m", "animegan.cli", "stylize", "--weights", str(weights), "-o", str(out_dir)]

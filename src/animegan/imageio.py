@@ -110,3 +110,14 @@ def write_image(
     with atomic_path(path) as tmp:
         image.save(tmp, format=fmt, **options)
     return path
+
+
+def fit_max_side(rgb: np.ndarray, max_side: int | None) -> np.ndarray:
+    """Downscale (area) so the longer side is at most ``max_side``; unchanged when already small enough."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    if not max_side or max(h, w) <= max_side:
+        return rgb
+    scale = max_side / max(h, w)
+    return cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)

@@ -13,9 +13,9 @@ import pytest
 import torch
 
 from animegan.cli import main
+from animegan.faces.align import align_face
+from animegan.faces.detect import FaceDetector
 from animegan.imageio import read_image
-from animegan.inference.align import align_face
-from animegan.inference.faces import FaceDetector
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import Generator
 from animegan.weights.io import save_generator

@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from animegan.cli import main
+from animegan.faces.align import align_face
+from animegan.faces.detect import FaceDetector
+from animegan.faces.paste import PasteOptions
 from animegan.imageio import read_image
-from animegan.inference.align import align_face
-from animegan.inference.face_paste import PasteOptions
-from animegan.inference.faces import FaceDetector
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import Generator
 from animegan.weights.io import save_generator
@@ -103,7 +103,7 @@ def test_stylize_with_faces_notes_a_photo_without_a_face(tmp_path, write_png, co
 def test_stylize_video_with_faces_reports_per_frame_cost(tmp_path, astronaut, two_models, capsys):
     import av
 
-    from animegan.inference.video import probe
+    from animegan.video.probe import probe
 
     scene, face = two_models
     clip = tmp_path / "astronaut.mp4"

@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 import pytest
 
-from animegan.inference.face_paste import FacePaster, PasteOptions
-from animegan.inference.face_track import OneEuroFilter, TrackingOptions
-from animegan.inference.faces import FaceDetector
+from animegan.faces.detect import FaceDetector
+from animegan.faces.paste import FacePaster, PasteOptions
+from animegan.faces.track import OneEuroFilter, TrackingOptions
 
 FRAMES = 16
 VELOCITY = np.array([2.3, 1.1])  # pixels per frame, sub-pixel so that every frame is resampled

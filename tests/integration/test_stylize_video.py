@@ -12,9 +12,11 @@ import torch
 
 from animegan.errors import InputError
 from animegan.inference.stylizer import Stylizer
-from animegan.inference.temporal import flicker
-from animegan.inference.video import make_test_video, probe, read_frames, stylize_video
 from animegan.nets import GeneratorV2
+from animegan.video.pipeline import stylize_video
+from animegan.video.probe import probe, read_frames
+from animegan.video.synthetic import make_test_video
+from animegan.video.temporal import flicker
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import PIL.Image
 import pytest
 import scipy.ndimage
 
-from animegan.inference.align import align_face, apply, ffhq_quad
-from animegan.inference.faces import FaceDetector
+from animegan.faces.align import align_face, apply, ffhq_quad
+from animegan.faces.detect import FaceDetector
 
 
 @pytest.fixture(scope="module")

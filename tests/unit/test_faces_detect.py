@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from animegan.errors import InputError, WeightsError
-from animegan.inference.faces import CNN_MODEL, LANDMARKS_MODEL, Box, FaceDetector, model_file
+from animegan.faces.detect import CNN_MODEL, LANDMARKS_MODEL, Box, FaceDetector, model_file
 
 # Where the astronaut's face is (by eye, in scikit-image's 512x512 photo): a box around x 175-265, y 76-167.
 ASTRONAUT_FACE_CENTER = np.array([220.0, 121.0])

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from animegan.errors import AnimeGANError, InputError
-from animegan.inference.align import apply
-from animegan.inference.face_paste import FacePaster, PasteOptions, feathered_ellipse
-from animegan.inference.faces import FaceDetector
+from animegan.faces.align import apply
+from animegan.faces.detect import FaceDetector
+from animegan.faces.paste import FacePaster, PasteOptions, feathered_ellipse
 
 
 def invert(rgb: np.ndarray) -> np.ndarray:

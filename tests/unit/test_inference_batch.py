@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from animegan.inference.batch import plan
+from animegan.inference.plan import plan
 
 
 def touch(path: Path) -> Path:

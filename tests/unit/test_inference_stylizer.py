@@ -71,7 +71,7 @@ def test_rejects_non_rgb_arrays(fp32):
 def test_bf16_channels_last_close_to_fp32(generator, fp32, astronaut):
     crop = astronaut[:128, 64:192]
     bf16 = Stylizer(generator, device="cpu", precision="bf16")
-    assert bf16.path == ExecutionPath("bf16", True)
+    assert bf16.execution == ExecutionPath("bf16", True)
     assert psnr(bf16(crop), fp32(crop)) >= 35.0
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import torch
 
 from animegan.inference.stylizer import Stylizer
-from animegan.inference.temporal import TemporalSmoother, flicker
 from animegan.nets import GeneratorV2
+from animegan.video.temporal import TemporalSmoother, flicker
 
 
 def noisy_static_frames(rng, count=10, shape=(64, 80)):

@@ -14,7 +14,6 @@ from torch import nn
 from animegan.device import resolve_device
 from animegan.inference.precision import ExecutionPath, autocast, choose_path
 from animegan.inference.tiling import ALIGN, run_tiled
-from animegan.nets.generator import build_generator
 
 MIN_SIDE = (
     16  # smaller inputs are padded (replicate) up to this: the net needs a few pixels after two downsamples
@@ -64,8 +63,8 @@ class Stylizer:
     ) -> None:
         self.device = resolve_device(device)
         self.generator = generator.eval().requires_grad_(False).to(self.device)
-        self.path: ExecutionPath = choose_path(self.generator, self.device, precision)
-        memory_format = torch.channels_last if self.path.channels_last else torch.contiguous_format
+        self.execution: ExecutionPath = choose_path(self.generator, self.device, precision)
+        memory_format = torch.channels_last if self.execution.channels_last else torch.contiguous_format
         self.generator.to(memory_format=memory_format)
         self.tile = tile
         self.weights_path: Path | None = None
@@ -86,27 +85,25 @@ class Stylizer:
         """Build from a weights file (ours, a Lightning checkpoint, the port's .pt, .safetensors) or a released
         name (downloaded once into the cache); ``None`` uses a cached released model if there is one."""
         from animegan.weights import released
-        from animegan.weights.io import load_generator_state
+        from animegan.weights.io import load_generator
 
         path: Path = released.resolve(weights, base_url=base_url, quiet=quiet)
-        state, arch = load_generator_state(path)
-        generator = build_generator(arch)
-        generator.load_state_dict(state, strict=True)
-        stylizer = cls(generator, device=device, precision=precision, **kwargs)
+        stylizer = cls(load_generator(path), device=device, precision=precision, **kwargs)
         stylizer.weights_path = path
         return stylizer
 
     @property
     def precision(self) -> str:
-        return self.path.precision
+        """The numeric precision of the execution path (fp32, bf16, fp16)."""
+        return self.execution.precision
 
     def forward(self, x: torch.Tensor, eager: bool = False) -> torch.Tensor:
         """Generator output for a float NCHW batch in [-1, 1] whose sides are multiples of ALIGN."""
         x = x.to(self.device, non_blocking=True)
-        if self.path.channels_last:
+        if self.execution.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         module = self.generator if eager else self._forward_module
-        with torch.inference_mode(), autocast(self.path, self.device):
+        with torch.inference_mode(), autocast(self.execution, self.device):
             return module(x).float()
 
     def _eager_forward(self, x: torch.Tensor) -> torch.Tensor:

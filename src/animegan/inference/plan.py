@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from animegan.imageio import IMAGE_SUFFIXES, is_image_path
-from animegan.inference.video import VIDEO_SUFFIXES, is_video_path
+from animegan.video.formats import VIDEO_SUFFIXES, is_video_path
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,19 @@ def _supported() -> str:
     return ", ".join(sorted(IMAGE_SUFFIXES | VIDEO_SUFFIXES))
 
 
-def _walk(folder: Path, skip: Path) -> list[Path]:
-    """Images and videos under ``folder`` (recursive, sorted), other files skipped quietly, ``skip`` excluded."""
+def media_files(
+    folder: Path, skip: Path | None = None, recursive: bool = True, kind: str | None = None
+) -> list[Path]:
+    """Images and videos in ``folder`` (sorted; recursive by default), hidden and other files skipped quietly.
+
+    ``skip`` (an output folder inside the input) is left out; ``kind`` keeps only "image" or "video" files.
+    """
     found = []
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and kind_of(path) and not path.name.startswith(".") and not _inside(path, skip):
-            found.append(path)
+    for path in sorted(folder.rglob("*") if recursive else folder.iterdir()):
+        wanted = kind_of(path) if kind is None else kind_of(path) == kind
+        if path.is_file() and wanted and not path.name.startswith("."):
+            if skip is None or not _inside(path, skip):
+                found.append(path)
     return found
 
 
@@ -78,7 +85,7 @@ def plan(inputs: list[str | Path], output: str | Path) -> tuple[list[Job], list[
         if not source.exists():
             failures.append(Failure(source, "file not found"))
         elif source.is_dir():
-            jobs += [Job(p, output / p.relative_to(source), kind_of(p)) for p in _walk(source, output)]
+            jobs += [Job(p, output / p.relative_to(source), kind_of(p)) for p in media_files(source, output)]
         elif kind_of(source) is None:
             failures.append(
                 Failure(source, f"unsupported file type {source.suffix or '(none)'}; expected {_supported()}")
@@ -105,3 +112,11 @@ def _checked(jobs: list[Job], failures: list[Failure]) -> tuple[list[Job], list[
             targets[target] = job.source
             kept.append(job)
     return kept, failures
+
+
+def image_files(inputs: list[str | Path]) -> list[Path]:
+    """Input files in order; folders expand to the images directly inside them (sorted, not recursive)."""
+    paths: list[Path] = []
+    for item in map(Path, inputs):
+        paths += media_files(item, recursive=False, kind="image") if item.is_dir() else [item]
+    return paths

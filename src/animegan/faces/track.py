@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from animegan.inference.faces import Box, Face, FaceDetector
+from animegan.faces.detect import Box, Face, FaceDetector
 
 
 @dataclass

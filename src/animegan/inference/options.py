@@ -1,0 +1,33 @@
+"""What a stylize run can be asked for: one dataclass whose defaults are the CLI's (no torch import here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from animegan.imageio import DEFAULT_MAX_PIXELS
+from animegan.weights.released import DEFAULT_FACE_MODEL
+
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+DETECTORS = ("hog", "cnn")
+
+
+@dataclass
+class StylizeOptions:
+    """Options of ``animegan stylize`` and of :func:`animegan.inference.run.stylize_all`."""
+
+    weights: str | None = None  # file or released name; None: a cached released model
+    url: str | None = None  # base URL for released weights
+    device: str = "auto"
+    precision: str = "auto"
+    max_side: int | None = None  # downscale inputs whose longer side exceeds this
+    max_pixels: int = DEFAULT_MAX_PIXELS  # refuse larger images (decompression bombs)
+    tile: int | None = None  # tile side for bounded memory on large images
+    tile_overlap: int = 32
+    batch: int = 4  # video frames per inference batch
+    crf: int = 18  # video quality, lower is better
+    temporal: bool = False  # flow-guided flicker reduction for videos
+    faces: bool = False  # restyle faces with a face model and paste them back
+    face_weights: str = DEFAULT_FACE_MODEL
+    detector: str = "hog"
+    compile: bool = False  # torch.compile the generator
+    quiet: bool = False  # no progress bars

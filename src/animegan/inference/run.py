@@ -1,0 +1,173 @@
+"""A stylize run: planned jobs (images, videos) through one Stylizer, faces pasted back, failures classified.
+
+The caller (the CLI, a UI, a script) receives what happens through ``RunEvents``: each finished output, each
+failure as one line, each note. One bad input never stops the others.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from animegan.errors import AnimeGANError
+from animegan.imageio import fit_max_side, read_image, write_image
+from animegan.inference.options import StylizeOptions
+from animegan.inference.plan import Job, kind_of, plan
+from animegan.inference.stylizer import Stylizer
+from animegan.progress import make_progress
+
+
+class RunEvents(Protocol):
+    """Receives the outcome of every input as it happens."""
+
+    def done(self, job: Job) -> None: ...
+
+    def failed(self, message: str) -> None: ...
+
+    def note(self, source: Path, message: str) -> None: ...
+
+
+@dataclass
+class RunSummary:
+    """How many inputs were stylized and how many failed."""
+
+    done: int
+    failed: int
+
+
+def describe_failure(job: Job, exc: Exception) -> str | None:
+    """One line for an error of ``job`` that a user can act on; None for an unexpected error (a bug: re-raise)."""
+    if isinstance(exc, AnimeGANError):
+        message = str(exc)
+        return message if str(job.source) in message else f"{job.source}: {message}"
+    if isinstance(exc, OSError):
+        return f"{job.source}: cannot write {job.target} ({exc.strerror or exc})"
+    if isinstance(exc, RuntimeError | MemoryError):  # out of memory, mostly
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+        return f"{job.source}: inference failed ({first}); for large inputs try --tile 512 or --max-side"
+    return None
+
+
+def output_root_problem(output: Path, single_file_target: bool) -> str | None:
+    """One line if the output folder cannot be created or written, else None."""
+    folder = output.parent if single_file_target else output
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"{folder}: cannot create the output folder ({exc.strerror or exc})"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"{folder}: output folder is not writable"
+    return None
+
+
+class StylizeRun:
+    """Stylizes jobs one by one with a shared Stylizer; the face model is loaded once, when first needed."""
+
+    def __init__(self, options: StylizeOptions, stylizer: Stylizer, events: RunEvents) -> None:
+        self.options, self.stylizer, self.events = options, stylizer, events
+        self._face_stylizer: Stylizer | None = None
+
+    def face_paster(self, video: bool):
+        """A new FacePaster for one input (tracking state is per video)."""
+        from animegan.faces.paste import FacePaster
+
+        opts = self.options
+        if self._face_stylizer is None:
+            self._face_stylizer = Stylizer.from_weights(
+                opts.face_weights,
+                device=opts.device,
+                precision=opts.precision,
+                base_url=opts.url,
+                quiet=opts.quiet,
+            )
+        return FacePaster(face_stylizer=self._face_stylizer, detector=opts.detector, video=video)
+
+    def image(self, job: Job) -> None:
+        loaded = read_image(job.source, max_pixels=self.options.max_pixels)
+        rgb = fit_max_side(loaded.rgb, self.options.max_side)
+        alpha = loaded.alpha
+        if alpha is not None and alpha.shape != rgb.shape[:2]:
+            alpha = fit_max_side(alpha[..., None].repeat(3, axis=2), self.options.max_side)[..., 0]
+        out = self.stylizer(rgb)
+        if self.options.faces:
+            out, notes = self.face_paster(video=False)(rgb, out)
+            for note in notes:
+                self.events.note(job.source, note)
+        write_image(job.target, out, alpha)
+
+    def video(self, job: Job) -> None:
+        from animegan.video.pipeline import stylize_video
+        from animegan.video.temporal import TemporalSmoother
+
+        opts = self.options
+        hooks = []
+        paster = self.face_paster(video=True) if opts.faces else None
+        if paster is not None:
+            hooks.append(lambda original, stylized: paster(original, stylized)[0])
+        if opts.temporal:
+            hooks.append(TemporalSmoother())
+        stylize_video(
+            job.source, job.target, self.stylizer.stylize_batch, batch_size=opts.batch, crf=opts.crf,
+            max_side=opts.max_side, postprocess=hooks, show_progress=not opts.quiet,
+        )  # fmt: skip
+        if paster is not None:
+            self.events.note(job.source, paster.timings.summary())
+
+    def process(self, jobs: list[Job]) -> int:
+        """Run every job (one failure event each); returns how many succeeded."""
+        done = 0
+        images = sum(job.kind == "image" for job in jobs)
+        with make_progress(disable=self.options.quiet or images < 2) as progress:
+            task = progress.add_task("stylize images", total=images, unit="img")
+            for job in jobs:
+                try:
+                    (self.image if job.kind == "image" else self.video)(job)
+                except Exception as exc:  # noqa: BLE001 - classified; unexpected ones re-raised
+                    message = describe_failure(job, exc)
+                    if message is None:
+                        raise
+                    self.events.failed(message)
+                else:
+                    done += 1
+                    self.events.done(job)
+                if job.kind == "image":
+                    progress.advance(task)
+        return done
+
+
+def load_stylizer(options: StylizeOptions) -> Stylizer:
+    """The scene Stylizer of ``options`` (weights resolved, downloaded once if a released name)."""
+    return Stylizer.from_weights(
+        options.weights, device=options.device, precision=options.precision, base_url=options.url,
+        quiet=options.quiet, tile=options.tile, tile_overlap=options.tile_overlap, compile=options.compile,
+    )  # fmt: skip
+
+
+def stylize_all(
+    inputs: list[str | Path], output: str | Path, options: StylizeOptions, events: RunEvents
+) -> RunSummary:
+    """Plan the jobs, check the output folder, load the weights, stylize everything that can be."""
+    output = Path(output)
+    jobs, failures = plan(inputs, output)
+    for failure in failures:
+        events.failed(str(failure))
+    done = 0
+    if jobs:
+        single = len(inputs) == 1 and not Path(inputs[0]).is_dir() and kind_of(output) is not None
+        problem = output_root_problem(output, single)
+        stylizer = None
+        if problem is None:
+            try:
+                stylizer = load_stylizer(options)
+            except AnimeGANError as exc:
+                problem = str(exc)
+        if problem is not None:
+            events.failed(problem)
+        else:
+            done = StylizeRun(options, stylizer, events).process(jobs)
+    return RunSummary(done, len(failures) + len(jobs) - done)
+
+
+__all__ = ["RunEvents", "RunSummary", "StylizeOptions", "StylizeRun", "describe_failure", "stylize_all"]
