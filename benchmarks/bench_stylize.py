@@ -102,7 +102,7 @@ def time_interleaved(
 def bench_images(generator, device, paths, sizes, min_seconds) -> list[dict]:
     rows = []
     for size_name in sizes:
-        h, w = SIZES[size_name]
+        h, w = SIZES.get(size_name) or (int(size_name), int(size_name))
         image = photo(h, w)
         built = {
             label: make_stylizer(_copy(generator), device, path, compiled) for label, path, compiled in paths
@@ -260,7 +260,7 @@ def main() -> None:
     )
     parser.add_argument("--weights", help="generator weights (default: random, seeded)")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--sizes", default="256,512,1080p")
+    parser.add_argument("--sizes", default="256,512,1080p", help="256, 512, 1080p or any side N (N x N)")
     parser.add_argument(
         "--compile", action="store_true", help="also measure torch.compile of the fastest path"
     )

@@ -32,3 +32,31 @@ def test_missing_weights_is_one_line_and_exit_1(tmp_path, write_png, coffee, cap
     assert "nope.pt" in err[0] and "not found" in err[0]
     assert len(err) == 2 and "1 failed" in err[1]  # the error line, then the summary
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_cli_modules_import_no_torch_and_parse_fast() -> None:
+    """The CLI only parses and calls the library: building every parser loads neither torch nor PyAV."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from animegan.cli import build_parser; build_parser(); "
+        "heavy = sorted(m for m in ('torch', 'av', 'pytorch_lightning', 'hydra') if m in sys.modules); "
+        "print(','.join(heavy))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
+
+
+def test_flag_defaults_come_from_the_options_dataclass() -> None:
+    """One home for every stylize default: the flags of `stylize` and `faces` read StylizeOptions."""
+    from dataclasses import fields
+
+    from animegan.cli.stylize import options_from
+    from animegan.inference.options import StylizeOptions
+
+    args = cli.build_parser().parse_args(["stylize", "in.png", "-o", "out"])
+    assert options_from(args) == StylizeOptions()
+    faces = cli.build_parser().parse_args(["faces", "in.png", "-o", "out"])
+    assert faces.weights == StylizeOptions().face_weights and faces.detector == StylizeOptions().detector
+    assert {f.name for f in fields(StylizeOptions)} <= set(vars(args))

@@ -14,7 +14,7 @@ from omegaconf import OmegaConf
 from animegan.data.datamodule import AnimeGANDataModule
 from animegan.data.demo import DEMO_STYLE, make_demo_dataset
 
-CONF = Path(__file__).resolve().parents[2] / "conf" / "data"
+CONF = Path(__file__).resolve().parents[3] / "conf" / "data"
 
 
 @pytest.fixture(scope="module")
