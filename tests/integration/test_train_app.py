@@ -19,7 +19,7 @@ from animegan.training.module import NonFiniteLossError
 from animegan.training.runner import train
 
 pytestmark = pytest.mark.slow
-TRAIN = [sys.executable, "-m", "animegan.training.train"]
+TRAIN = [sys.executable, "-m", "animegan.training.app"]
 
 
 @pytest.fixture(scope="module")
