@@ -52,6 +52,20 @@ class AnimeGANCriterion(nn.Module):
         self.d_split = {name: float(d_split[name]) for name in D_INPUTS}
         self.batched_discriminator = batched_discriminator
 
+    @property
+    def weights(self) -> dict[str, float | dict[str, float]]:
+        """The loss weights as plain numbers (recorded in checkpoints and sent to the loggers)."""
+        return {
+            "adv_g": self.adv_g,
+            "adv_d": self.adv_d,
+            "content": self.content,
+            "style": self.style,
+            "color": self.color,
+            "tv": self.tv,
+            "pretrain_color": self.pretrain_color,
+            "d_split": dict(self.d_split),
+        }
+
     def pretrain(self, batch: Batch, fake: torch.Tensor) -> LossAndLogs:
         """Content loss (the reference's only pretrain term), plus colour if ``pretrain_color`` > 0."""
         with torch.no_grad():

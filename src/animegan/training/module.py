@@ -34,7 +34,7 @@ class AnimeGANModule(pl.LightningModule):
     its network's parameters at its learning rate. ``"adversarial"`` runs a D phase then a G phase per batch,
     reusing one G(photo). ``optim`` holds the learning rates and ``grad_clip``; ``fast`` the speed options (this
     module reads ``channels_last``); ``val`` the grid size and style sample size. ``stages`` (epochs per stage) is
-    read by the runner and kept here only so that checkpoints record the whole schedule.
+    read by the runner and kept here only so that checkpoints record the whole schedule (with the loss weights).
     """
 
     def __init__(
@@ -51,11 +51,12 @@ class AnimeGANModule(pl.LightningModule):
         val: Mapping[str, int],
     ) -> None:
         super().__init__()
-        self.save_hyperparameters(ignore=["generator", "discriminator", "vgg", "loss", "optimizer"])
         self.automatic_optimization = False
         self.stage = stage
         self.generator = generator
         self.criterion = loss(vgg=vgg, discriminator=discriminator() if trains_discriminator(stage) else None)
+        plain = {"stage": stage, "optim": optim, "stages": stages, "fast": fast, "val": val}
+        self.save_hyperparameters(plain | {"loss": self.criterion.weights})  # no networks, no factories
         self.phases = stage_phases(stage, generator, self.criterion, optim)
         self.optimizer_factory = optimizer
         self.grad_clip: float | None = optim["grad_clip"]

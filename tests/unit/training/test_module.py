@@ -150,13 +150,9 @@ def test_checkpoint_is_plain_and_holds_the_generator(make_module, tmp_path: Path
         type(checkpoint["hyper_parameters"]) is dict
         and checkpoint["hyper_parameters"]["stage"] == "adversarial"
     )
-    assert set(checkpoint["hyper_parameters"]) == {
-        "stage",
-        "optim",
-        "stages",
-        "fast",
-        "val",
-    }  # no nets or factories
+    hparams = checkpoint["hyper_parameters"]
+    assert set(hparams) == {"stage", "optim", "stages", "fast", "val", "loss"}  # no networks, no factories
+    assert hparams["loss"] == module.criterion.weights and type(hparams["loss"]["d_split"]) is dict
     assert not any(k.startswith("criterion.vgg.") for k in checkpoint["state_dict"])  # frozen VGG not stored
     generator = Generator()
     generator.load_state_dict(extract_generator_state(checkpoint), strict=True)

@@ -48,4 +48,8 @@ def test_build_module_instantiates_the_model_node_with_plain_containers(cfg) -> 
     assert module.discriminator.config["version"] == "v1"
     assert module.criterion.style == composed.model.loss.style and type(module.criterion.d_split) is dict
     assert type(module.hparams["optim"]) is dict and module.hparams["optim"]["grad_clip"] == 2.0
+    weights = {
+        k: v for k, v in composed.model.loss.items() if not k.startswith("_") and k != "batched_discriminator"
+    }
+    assert module.hparams["loss"] == weights  # the loss weights are recorded, as plain numbers
     assert [phase.lr for phase in module.phases] == [composed.model.optim.d_lr, composed.model.optim.g_lr]
