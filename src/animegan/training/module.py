@@ -26,15 +26,13 @@ def _channels_last(tensor: torch.Tensor) -> torch.Tensor:
 
 
 class AnimeGANModule(pl.LightningModule):
-    """Generator + criterion (discriminator, frozen VGG19), trained stage by stage; built from ``model`` in the config.
+    """Generator + criterion (discriminator, frozen VGG19) for one stage, built from ``model`` in the config.
 
     ``generator`` and ``vgg`` are networks; ``discriminator``, ``loss`` (the criterion) and ``optimizer`` are
-    factories: the discriminator is built only for a stage that trains it (``pretrain`` builds none, so DDP sees
-    only the generator), the criterion gets the VGG and that discriminator, and each phase gets an optimizer over
-    its network's parameters at its learning rate. ``"adversarial"`` runs a D phase then a G phase per batch,
-    reusing one G(photo). ``optim`` holds the learning rates and ``grad_clip``; ``fast`` the speed options (this
-    module reads ``channels_last``); ``val`` the grid size and style sample size. ``stages`` (epochs per stage) is
-    read by the runner and kept here only so that checkpoints record the whole schedule (with the loss weights).
+    factories: D is built only for a stage that trains it (so DDP sees only G in pretrain), and each phase gets an
+    optimizer over its network at its lr. ``"adversarial"`` runs a D phase then a G phase per batch, reusing one
+    G(photo). ``optim``, ``fast`` and ``val`` are the plain ``model.*`` nodes; ``stages`` is read by the runner
+    and only recorded here, with the loss weights, so that checkpoints hold the whole schedule.
     """
 
     def __init__(
