@@ -3,7 +3,9 @@
 Baseline: fp32, NCHW, G(photo) recomputed for the G step, one D call and one VGG call per input, plain Adam.
 Module:   its training_step under a Lightning Trainer with its fast options: channels_last, batched D calls,
           G(photo) once per batch, fused Adam, bf16 autocast on CPUs with bf16 (16-mixed on GPU).
-Both start from the same weights and batch; their first-step losses are compared (bf16 tolerance).
+Both start from the same weights and batch and take the loss weights, learning rates and networks from the
+composed ``animegan-train`` config (v2, Hayao weights, random VGG features); their first-step losses are compared
+(bf16 tolerance).
 
     python benchmarks/bench_train.py [--batch 4] [--size 256] [--steps 3] [--json out.json]
 """
@@ -16,14 +18,15 @@ import time
 
 import pytorch_lightning as pl
 import torch
+from hydra import compose, initialize_config_module
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
 from report import emit_json
 from torch.utils.data import DataLoader, Dataset
 
 from animegan.device import cpu_has_bf16
-from animegan.nets import Discriminator, build_generator
 from animegan.training import losses
-from animegan.training.module import AnimeGANModule
-from animegan.weights.vgg import load_vgg
+from animegan.training.runner import build_module
 
 LOSS_KEYS = ("loss_d", "loss_g")
 
@@ -37,6 +40,12 @@ def make_batch(batch: int, size: int, seed: int = 0) -> dict[str, torch.Tensor]:
         "anime_gray": losses.grayscale(anime).contiguous(),
         "smooth_gray": losses.grayscale(anime.flip(-1)).contiguous(),
     }
+
+
+def compose_config() -> DictConfig:
+    """The default training config (model v2, Hayao loss weights) with random VGG features (offline)."""
+    with initialize_config_module("animegan.conf", version_base="1.3"):
+        return compose("train", overrides=["model.vgg.weights=random"])
 
 
 def sync(device: torch.device) -> None:
@@ -137,9 +146,9 @@ class StepTimer(pl.Callback):
 
 
 def time_module(
-    stage: str, nets: dict, config: dict, batch: dict, steps: int, warmup: int, device, precision: str
+    stage: str, nets: dict, cfg: DictConfig, batch: dict, steps: int, warmup: int, device, precision: str
 ):
-    module = AnimeGANModule(stage=stage, **config)
+    module = build_module(cfg, stage)
     module.generator.load_state_dict(nets["generator"].state_dict())
     if module.discriminator is not None:
         module.discriminator.load_state_dict(nets["discriminator"].state_dict())
@@ -172,15 +181,12 @@ def main() -> None:
     precision = args.precision or (
         "16-mixed" if device.type == "cuda" else ("bf16-mixed" if cpu_bf16 else "32-true")
     )
-    weights = {"adv_g": 300.0, "adv_d": 300.0, "content": 1.5, "style": 2.5, "color": 15.0, "tv": 1.0,
-               "d_split": {"real": 1.2, "fake": 1.2, "gray": 1.2, "smooth": 0.8}}  # fmt: skip
-    optim = {"init_lr": 2e-4, "g_lr": 2e-5, "d_lr": 4e-5, "betas": [0.5, 0.999]}
-    fast = {"channels_last": True, "batched_discriminator": True, "fused_optimizer": True}
-    config = {"vgg": {"weights": "random"}, "loss": weights, "optim": optim, "fast": fast}
+    cfg = compose_config()
+    weights, optim = (OmegaConf.to_container(cfg.model[key], resolve=True) for key in ("loss", "optim"))
     nets = {
-        "generator": build_generator("v2"),
-        "discriminator": Discriminator(),
-        "vgg": load_vgg("random"),
+        "generator": instantiate(cfg.model.generator),
+        "discriminator": instantiate(cfg.model.discriminator)(),
+        "vgg": instantiate(cfg.model.vgg),
     }
     batch = make_batch(args.batch, args.size)
     dev_batch = {k: v.to(device) for k, v in batch.items()}
@@ -191,9 +197,7 @@ def main() -> None:
         baseline = Baseline({k: copy.deepcopy(v) for k, v in nets.items()}, weights, optim, device)
         base_s, base_first = time_baseline(baseline, stage, dev_batch, args.steps, args.warmup)
         del baseline
-        fast_s, fast_first = time_module(
-            stage, nets, config, batch, args.steps, args.warmup, device, precision
-        )
+        fast_s, fast_first = time_module(stage, nets, cfg, batch, args.steps, args.warmup, device, precision)
         agree = {k: (base_first[k], fast_first.get(k)) for k in LOSS_KEYS if k in base_first}
         results[stage] = {
             "baseline_s_per_step": round(base_s, 4),

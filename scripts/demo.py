@@ -65,7 +65,7 @@ def main() -> int:
     from animegan.device import cpu_has_bf16
 
     precision = "bf16-mixed" if cpu_has_bf16() else "32-true"
-    train = [python, "-m", "animegan.training.train", "experiment=demo", f"paths.data_dir={data_dir}"]
+    train = [python, "-m", "animegan.training.app", "experiment=demo", f"paths.data_dir={data_dir}"]
     train += [f"hydra.run.dir={run_dir}", f"trainer.precision={precision}", *args.overrides]
     timings["training"] = run(train, f"training (CPU, {precision}, random VGG features)")
     weights = run_dir / "generator.pt"

@@ -1,13 +1,16 @@
-"""Shared fixtures: real photos from scikit-image, small synthetic images, CPU-only defaults."""
+"""Shared fixtures: the composed training config, real photos from scikit-image, small synthetic images,
+CPU-only defaults."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from omegaconf import DictConfig
 
 os.environ.setdefault("WANDB_MODE", "offline")
 os.environ.setdefault("WANDB_SILENT", "true")
@@ -22,6 +25,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def cfg(tmp_path: Path) -> Callable[..., DictConfig]:
+    """Compose the real ``animegan-train`` config (conf/train.yaml) with overrides: ``cfg("experiment=demo")``.
+
+    The run directory (``paths.output_dir``) is ``tmp_path``; ``hydra_node=True`` keeps the ``hydra`` node.
+    """
+    from hydra import compose, initialize_config_module
+
+    def compose_train(*overrides: str, hydra_node: bool = False) -> DictConfig:
+        with initialize_config_module("animegan.conf", version_base="1.3"):
+            return compose(
+                "train",
+                overrides=[f"paths.output_dir={tmp_path}", *overrides],
+                return_hydra_config=hydra_node,
+            )
+
+    return compose_train
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from hydra import compose, initialize_config_module
 
 from animegan.inference.precision import psnr
 from animegan.inference.stylizer import Stylizer
@@ -31,13 +30,12 @@ def test_fp16_cuda_matches_fp32_within_35_db(weights: Path, astronaut: np.ndarra
         assert psnr(out, reference) >= 35.0
 
 
-def test_fdr_training_with_16_mixed_on_gpu(tmp_path: Path) -> None:
+def test_fdr_training_with_16_mixed_on_gpu(tmp_path: Path, cfg) -> None:
     from animegan.data.demo import make_demo_dataset
     from animegan.training.runner import train
 
     data = make_demo_dataset(tmp_path / "data", n_photos=4, n_style=4, n_val=2, size=64)
     overrides = [
-        f"paths.output_dir={tmp_path / 'run'}",
         "trainer=gpu",
         "debug=fdr",
         "data=demo",
@@ -48,10 +46,9 @@ def test_fdr_training_with_16_mixed_on_gpu(tmp_path: Path) -> None:
         "model.vgg.weights=random",
         "logger=none",
     ]
-    with initialize_config_module("animegan.conf", version_base="1.3"):
-        cfg = compose("train", overrides=overrides)
-    assert cfg.trainer.precision == "16-mixed"
-    train(cfg)
-    state = torch.load(tmp_path / "run" / "generator.pt", map_location="cpu", weights_only=True)
+    composed = cfg(*overrides)
+    assert composed.trainer.precision == "16-mixed"
+    train(composed)
+    state = torch.load(tmp_path / "generator.pt", map_location="cpu", weights_only=True)
     Generator().load_state_dict(state, strict=True)
     assert all(torch.isfinite(v).all() for v in state.values())

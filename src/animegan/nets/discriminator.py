@@ -28,6 +28,7 @@ class Discriminator(nn.Module):
         if version not in NORM_BY_VERSION:
             raise ValueError(f"unknown discriminator version {version!r}; expected v1 or v2")
         norm_kind = NORM_BY_VERSION[version]
+        self.config = {"ch": ch, "n_dis": n_dis, "version": version, "use_spectral_norm": use_spectral_norm}
 
         def conv(cin: int, cout: int, stride: int = 1) -> nn.Module:
             layer = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
@@ -51,3 +52,18 @@ class Discriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.layers(x)
+
+    def __reduce__(self) -> tuple:
+        """Pickled (ddp_spawn, deepcopy) as constructor arguments + state: spectral-norm layers do not pickle."""
+        frozen = [name for name, p in self.named_parameters() if not p.requires_grad]
+        return _rebuild, (self.config, self.state_dict(), self.training, frozen)
+
+
+def _rebuild(
+    config: dict, state: dict[str, torch.Tensor], training: bool, frozen: list[str]
+) -> Discriminator:
+    discriminator = Discriminator(**config)
+    discriminator.load_state_dict(state)
+    for name, parameter in discriminator.named_parameters():
+        parameter.requires_grad_(name not in frozen)
+    return discriminator.train(training)

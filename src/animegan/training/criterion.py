@@ -2,18 +2,17 @@
 
 The LightningModule asks it for three losses, each returned with a dict of detached numbers to log:
 ``pretrain`` (content only), ``discriminator`` (the four LSGAN terms) and ``generator`` (adversarial + content +
-style + colour + total variation). Weights are plain numbers from the config (``model.loss.*``).
+style + colour + total variation). The weights are constructor arguments, given by the config (``model.loss.*``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
-from animegan.nets import Discriminator, VGGFeatures
+from animegan.nets import VGGFeatures
 from animegan.training import losses
 
 Batch = Mapping[str, torch.Tensor]
@@ -21,52 +20,59 @@ LossAndLogs = tuple[torch.Tensor, dict[str, torch.Tensor]]
 D_INPUTS = ("real", "fake", "gray", "smooth")  # the order of the discriminator's four inputs
 
 
-@dataclass(frozen=True)
-class LossWeights:
-    """The weights of ``model.loss``: G terms, D scale and the D split over real/fake/gray/smooth."""
-
-    adv_g: float = 300.0
-    adv_d: float = 300.0
-    content: float = 1.5
-    style: float = 2.5
-    color: float = 15.0
-    tv: float = 1.0
-    pretrain_color: float = 0.0  # not in the reference (content only): colour weight during pretrain
-    d_split: Mapping[str, float] = field(
-        default_factory=lambda: {"real": 1.2, "fake": 1.2, "gray": 1.2, "smooth": 0.8}
-    )
-
-    @classmethod
-    def from_config(cls, config: Mapping | None) -> LossWeights:
-        config = dict(config or {})
-        if "d_split" in config:
-            config["d_split"] = {name: float(config["d_split"][name]) for name in D_INPUTS}
-        return cls(**config)
-
-
 class AnimeGANCriterion(nn.Module):
-    """Discriminator (absent in the pretrain stage) + frozen VGG19 conv4_4 features + loss weights."""
+    """Discriminator (None in the pretrain stage) + frozen VGG19 conv4_4 features + the loss weights.
+
+    The weights are those of ``model.loss`` (presets in ``conf/loss/``): ``adv_g``, ``content``, ``style``,
+    ``color`` and ``tv`` scale the generator terms, ``pretrain_color`` the colour term of the pretrain stage,
+    ``adv_d`` the discriminator loss and ``d_split`` its real/fake/gray/smooth terms. ``batched_discriminator``:
+    one D call on the four inputs concatenated instead of one call each.
+    """
 
     def __init__(
         self,
-        weights: LossWeights,
         vgg: VGGFeatures,
-        discriminator: Discriminator | None = None,
-        batched_discriminator: bool = True,
+        discriminator: nn.Module | None,
+        *,
+        adv_g: float,
+        adv_d: float,
+        content: float,
+        style: float,
+        color: float,
+        tv: float,
+        pretrain_color: float,
+        d_split: Mapping[str, float],
+        batched_discriminator: bool,
     ) -> None:
         super().__init__()
-        self.weights = weights
         self.vgg = vgg.requires_grad_(False).eval()
         self.discriminator = discriminator
+        self.adv_g, self.adv_d, self.content, self.style = adv_g, adv_d, content, style
+        self.color, self.tv, self.pretrain_color = color, tv, pretrain_color
+        self.d_split = {name: float(d_split[name]) for name in D_INPUTS}
         self.batched_discriminator = batched_discriminator
+
+    @property
+    def weights(self) -> dict[str, float | dict[str, float]]:
+        """The loss weights as plain numbers (recorded in checkpoints and sent to the loggers)."""
+        return {
+            "adv_g": self.adv_g,
+            "adv_d": self.adv_d,
+            "content": self.content,
+            "style": self.style,
+            "color": self.color,
+            "tv": self.tv,
+            "pretrain_color": self.pretrain_color,
+            "d_split": dict(self.d_split),
+        }
 
     def pretrain(self, batch: Batch, fake: torch.Tensor) -> LossAndLogs:
         """Content loss (the reference's only pretrain term), plus colour if ``pretrain_color`` > 0."""
         with torch.no_grad():
             photo_features = self.vgg(batch["photo"])
-        terms = {"content": self.weights.content * losses.content_loss(photo_features, self.vgg(fake))}
-        if self.weights.pretrain_color:
-            terms["color"] = self.weights.pretrain_color * losses.color_loss(batch["photo"], fake)
+        terms = {"content": self.content * losses.content_loss(photo_features, self.vgg(fake))}
+        if self.pretrain_color:
+            terms["color"] = self.pretrain_color * losses.color_loss(batch["photo"], fake)
         loss = sum(terms.values())
         return loss, {name: value.detach() for name, value in terms.items()} | {"loss_g": loss.detach()}
 
@@ -81,7 +87,7 @@ class AnimeGANCriterion(nn.Module):
         inputs = [batch["anime"], fake.detach(), batch["anime_gray"], batch["smooth_gray"]]
         logits = dict(zip(D_INPUTS, self.discriminate(inputs), strict=True))
         terms = losses.discriminator_loss_terms(**logits)
-        loss = losses.discriminator_loss(terms, self.weights.d_split, self.weights.adv_d)
+        loss = losses.discriminator_loss(terms, self.d_split, self.adv_d)
         logs = {f"d_{name}": value.detach() for name, value in terms.items()}
         logs |= {f"d_out_{name}": value.detach().float().mean() for name, value in logits.items()}
         logs["loss_d"] = loss.detach()
@@ -89,18 +95,16 @@ class AnimeGANCriterion(nn.Module):
 
     def generator_loss(self, batch: Batch, fake: torch.Tensor) -> LossAndLogs:
         """Adversarial + content + grayscale style + colour + TV; targets' VGG features carry no graph."""
-        w = self.weights
+        targets = torch.cat([batch["photo"], batch["anime_gray"]])
         with torch.no_grad():
-            photo_features, style_features = self.vgg(torch.cat([batch["photo"], batch["anime_gray"]])).chunk(
-                2
-            )
+            photo_features, style_features = self.vgg(targets).chunk(2)
         fake_features = self.vgg(fake)
         terms = {
-            "adv": w.adv_g * losses.generator_adversarial_loss(self.discriminator(fake)),
-            "content": w.content * losses.content_loss(photo_features, fake_features),
-            "style": w.style * losses.style_loss(style_features, fake_features),
-            "color": w.color * losses.color_loss(batch["photo"], fake),
-            "tv": w.tv * losses.total_variation_loss(fake),
+            "adv": self.adv_g * losses.generator_adversarial_loss(self.discriminator(fake)),
+            "content": self.content * losses.content_loss(photo_features, fake_features),
+            "style": self.style * losses.style_loss(style_features, fake_features),
+            "color": self.color * losses.color_loss(batch["photo"], fake),
+            "tv": self.tv * losses.total_variation_loss(fake),
         }
         loss = sum(terms.values())
         logs = {name: value.detach() for name, value in terms.items()} | {"loss_g": loss.detach()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytorch_lightning as pl
@@ -10,10 +10,9 @@ import torch
 from torch import nn
 
 from animegan.errors import AnimeGANError
-from animegan.nets import Discriminator, build_generator
-from animegan.training.criterion import AnimeGANCriterion, LossWeights
-from animegan.training.phases import Phase, phases_of
-from animegan.weights.vgg import load_vgg
+from animegan.nets import VGGFeatures
+from animegan.training.criterion import AnimeGANCriterion
+from animegan.training.phases import stage_phases, trains_discriminator
 
 VGG_PREFIX = "criterion.vgg."
 
@@ -27,51 +26,43 @@ def _channels_last(tensor: torch.Tensor) -> torch.Tensor:
 
 
 class AnimeGANModule(pl.LightningModule):
-    """Generator + criterion (discriminator, frozen VGG19). Every argument is a plain value or dict (hparams).
+    """Generator + criterion (discriminator, frozen VGG19) for one stage, built from ``model`` in the config.
 
-    ``stage="pretrain"`` builds no discriminator, so DDP sees only the generator; ``"adversarial"`` runs a D phase
-    then a G phase per batch, reusing one G(photo). ``fast`` holds the speed options (channels_last, batched D
-    calls, fused Adam); ``val`` the validation settings (grid size, style sample size). ``stages`` (epochs per
-    stage) is read by the runner and kept here only so that checkpoints record the whole schedule.
+    ``generator`` and ``vgg`` are networks; ``discriminator``, ``loss`` (the criterion) and ``optimizer`` are
+    factories: D is built only for a stage that trains it (so DDP sees only G in pretrain), and each phase gets an
+    optimizer over its network at its lr. ``"adversarial"`` runs a D phase then a G phase per batch, reusing one
+    G(photo). ``optim``, ``fast`` and ``val`` are the plain ``model.*`` nodes; ``stages`` is read by the runner
+    and only recorded here, with the loss weights, so that checkpoints hold the whole schedule.
     """
 
     def __init__(
         self,
-        stage: str = "adversarial",
-        generator: str = "v2",
-        discriminator: Mapping[str, Any] | None = None,
-        vgg: Mapping[str, Any] | None = None,
-        loss: Mapping[str, Any] | None = None,
-        optim: Mapping[str, Any] | None = None,
-        stages: Mapping[str, int] | None = None,
-        fast: Mapping[str, bool] | None = None,
-        val: Mapping[str, int] | None = None,
+        stage: str,
+        generator: nn.Module,
+        discriminator: Callable[[], nn.Module],
+        vgg: VGGFeatures,
+        loss: Callable[..., AnimeGANCriterion],
+        optimizer: Callable[..., torch.optim.Optimizer],
+        optim: Mapping[str, Any],
+        stages: Mapping[str, int],
+        fast: Mapping[str, bool],
+        val: Mapping[str, int],
     ) -> None:
         super().__init__()
-        self.save_hyperparameters()
         self.automatic_optimization = False
         self.stage = stage
-        self.phases: tuple[Phase, ...] = phases_of(stage)
-        self.optim = {"init_lr": 2e-4, "g_lr": 2e-5, "d_lr": 4e-5, "betas": (0.5, 0.999), "grad_clip": None}
-        self.optim |= dict(optim or {})
-        self.fast = {"channels_last": False, "batched_discriminator": True, "fused_optimizer": False}
-        self.fast |= dict(fast or {})
-        self.val = {"grid_images": 8, "style_sample": 16} | dict(val or {})
-        self.generator = build_generator(generator)
-        uses_d = any(phase.trains == "discriminator" for phase in self.phases)
-        self.criterion = AnimeGANCriterion(
-            LossWeights.from_config(loss),
-            load_vgg(**dict(vgg or {"weights": "imagenet"})),
-            Discriminator(**dict(discriminator or {})) if uses_d else None,
-            batched_discriminator=self.fast["batched_discriminator"],
-        )
+        self.generator = generator
+        self.criterion = loss(vgg=vgg, discriminator=discriminator() if trains_discriminator(stage) else None)
+        plain = {"stage": stage, "optim": optim, "stages": stages, "fast": fast, "val": val}
+        self.save_hyperparameters(plain | {"loss": self.criterion.weights})  # no networks, no factories
+        self.phases = stage_phases(stage, generator, self.criterion, optim)
+        self.optimizer_factory = optimizer
+        self.grad_clip: float | None = optim["grad_clip"]
+        self.channels_last = bool(fast["channels_last"])
+        self.val = dict(val)
         self.style_gram: torch.Tensor | None = None
         self.val_summary: dict[str, Any] = {}
         self._val_parts: dict[str, list[torch.Tensor]] = {}
-
-    def __reduce__(self) -> tuple:
-        """Pickled (ddp_spawn) as hparams + state dict: spectral-norm layers only pickle through state_dict()."""
-        return (_rebuild_module, (dict(self.hparams), self.state_dict()))
 
     @property
     def discriminator(self) -> nn.Module | None:
@@ -84,45 +75,41 @@ class AnimeGANModule(pl.LightningModule):
     # ---- set-up -------------------------------------------------------------------------------------------
     def setup(self, stage: str) -> None:
         """Runs before the strategy moves and wraps the model: VGG is already frozen; set the memory format."""
-        if self.fast["channels_last"]:
+        if self.channels_last:
             self.to(memory_format=torch.channels_last)
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
-        """One Adam per phase, over the parameters of the network it trains."""
-        return [self._adam(getattr(self, phase.trains), float(self.optim[phase.lr])) for phase in self.phases]
-
-    def _adam(self, network: nn.Module, lr: float) -> torch.optim.Optimizer:
-        speed = {"fused": True} if self.fast["fused_optimizer"] else {"foreach": True}
-        return torch.optim.Adam(network.parameters(), lr=lr, betas=tuple(self.optim["betas"]), **speed)
+        """One optimizer per phase, over the parameters of the network it trains, at its learning rate."""
+        return [self.optimizer_factory(phase.network.parameters(), lr=phase.lr) for phase in self.phases]
 
     # ---- training -----------------------------------------------------------------------------------------
     def _prepare(self, batch: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        return {k: _channels_last(v) for k, v in batch.items()} if self.fast["channels_last"] else dict(batch)
+        return {k: _channels_last(v) for k, v in batch.items()} if self.channels_last else dict(batch)
 
-    def _train_only(self, name: str) -> None:
-        """requires_grad on the network this phase trains, off on the other trained networks."""
+    def _train_only(self, network: nn.Module) -> None:
+        """requires_grad on ``network``, off on the other networks the phases train."""
         for phase in self.phases:
-            getattr(self, phase.trains).requires_grad_(phase.trains == name)
+            phase.network.requires_grad_(phase.network is network)
 
     def training_step(self, batch: Mapping[str, torch.Tensor], batch_idx: int) -> None:
         batch = self._prepare(batch)
-        self._train_only("generator")
+        self._train_only(self.generator)
         fake = self.generator(batch["photo"])  # computed once, reused by every phase
         optimizers = self.optimizers()
         optimizers = optimizers if isinstance(optimizers, list) else [optimizers]
         logs: dict[str, torch.Tensor] = {}
         for phase, optimizer in zip(self.phases, optimizers, strict=True):
-            self._train_only(phase.trains)
-            loss, phase_logs = getattr(self.criterion, phase.loss)(batch, fake)
+            self._train_only(phase.network)
+            loss, phase_logs = phase.loss(batch, fake)
             self._stop_if_not_finite(loss, phase_logs)
             optimizer.zero_grad(set_to_none=True)
             self.manual_backward(loss)
-            if self.optim["grad_clip"]:
-                self.clip_gradients(optimizer, float(self.optim["grad_clip"]), gradient_clip_algorithm="norm")
+            if self.grad_clip:
+                self.clip_gradients(optimizer, float(self.grad_clip), gradient_clip_algorithm="norm")
             optimizer.step()
             logs |= phase_logs
             logs[f"lr_{phase.name}"] = torch.tensor(optimizer.param_groups[0]["lr"])
-        self._train_only("generator")
+        self._train_only(self.generator)
         shown = {"loss_g", "loss_d"}
         for name, value in logs.items():
             self.log(f"{self.stage}/{name}", value, prog_bar=name in shown, batch_size=len(fake))
@@ -179,9 +166,3 @@ class AnimeGANModule(pl.LightningModule):
         checkpoint["state_dict"].update(
             {VGG_PREFIX + k: v for k, v in self.criterion.vgg.state_dict().items()}
         )
-
-
-def _rebuild_module(hparams: dict[str, Any], state: Mapping[str, torch.Tensor]) -> AnimeGANModule:
-    module = AnimeGANModule(**hparams)
-    module.load_state_dict(state)
-    return module

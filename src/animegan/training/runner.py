@@ -14,6 +14,7 @@ from omegaconf import DictConfig
 
 from animegan.errors import WeightsError
 from animegan.training.callbacks import AtomicCheckpointIO
+from animegan.training.module import AnimeGANModule
 from animegan.training.phases import STAGES
 from animegan.training.wandb_setup import prepare_wandb, sync_hint
 from animegan.weights.io import load_generator_state, save_generator
@@ -95,6 +96,11 @@ def build_trainer(cfg: DictConfig, stage: str, loggers: list) -> pl.Trainer:
     )
 
 
+def build_module(cfg: DictConfig, stage: str) -> AnimeGANModule:
+    """The module of ``stage`` with every object of ``cfg.model`` instantiated (plain containers inside)."""
+    return instantiate(cfg.model, stage=stage, _convert_="all")
+
+
 def build_loggers(cfg: DictConfig) -> list:
     """One logger set shared by both stages (one wandb run per training run); empty for logger=none."""
     return [instantiate(node) for node in (cfg.get("logger") or {}).values() if node is not None]
@@ -119,11 +125,11 @@ def train(cfg: DictConfig) -> float | None:
     loggers = build_loggers(cfg)
     generator_state = None
     if cfg.get("init_generator"):
-        generator_state, _ = load_generator_state(cfg.init_generator, expected_arch=cfg.model.generator)
+        generator_state, _ = load_generator_state(cfg.init_generator, expected_arch=cfg.model.generator.arch)
     module, trainer = None, None
     for plan in plan_stages(cfg, run_dir):
         log.info("stage %s%s", plan.stage, f" (resuming {plan.ckpt_path})" if plan.ckpt_path else "")
-        module = instantiate(cfg.model, stage=plan.stage, _convert_="all")
+        module = build_module(cfg, plan.stage)
         if generator_state is not None and plan.ckpt_path is None:
             module.load_generator_state(generator_state)
         trainer = build_trainer(cfg, plan.stage, loggers)

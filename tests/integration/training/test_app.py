@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 import torch
-from hydra import compose, initialize_config_module
 
 from animegan.nets import Generator
 from animegan.training.module import NonFiniteLossError
 from animegan.training.runner import train
 
 pytestmark = pytest.mark.slow
-TRAIN = [sys.executable, "-m", "animegan.training.train"]
+TRAIN = [sys.executable, "-m", "animegan.training.app"]
 
 
 @pytest.fixture(scope="module")
@@ -62,15 +61,11 @@ def check_run_dir(run: Path, checkpoints: bool = True) -> None:
     assert {p.name.split("_")[0] for p in grids} == {"pretrain", "adversarial"}
 
 
-def run_in_process(tmp_path: Path, *overrides: str):
-    with initialize_config_module("animegan.conf", version_base="1.3"):
-        cfg = compose("train", overrides=[f"paths.output_dir={tmp_path}", *overrides])
-    return train(cfg)
-
-
 @pytest.mark.parametrize("experiment", ["demo", "hayao", "shinkai", "paprika"])
-def test_fdr_runs_both_stages_for_every_experiment(experiment: str, data_dir: Path, tmp_path: Path) -> None:
-    result = run_in_process(tmp_path, f"experiment={experiment}", "debug=fdr", *tiny(data_dir))
+def test_fdr_runs_both_stages_for_every_experiment(
+    experiment: str, data_dir: Path, tmp_path: Path, cfg
+) -> None:
+    result = train(cfg(f"experiment={experiment}", "debug=fdr", *tiny(data_dir)))
     check_run_dir(tmp_path)
     assert result is not None and result > 0
 
@@ -175,13 +170,15 @@ def test_resume_after_a_kill_mid_adversarial_keeps_stage_and_step_count(
     check_run_dir(run)
 
 
-def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(data_dir: Path, tmp_path: Path) -> None:
+def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(
+    data_dir: Path, tmp_path: Path, cfg
+) -> None:
     overrides = ["model.loss.color=inf", "model.stages.pretrain_epochs=1", "model.stages.adversarial_epochs=1",
                  "logger=none", "+trainer.limit_train_batches=1", *tiny(data_dir)]  # fmt: skip
     with pytest.raises(
         NonFiniteLossError, match=r"loss term 'color' became inf at step 1 of stage adversarial"
     ):
-        run_in_process(tmp_path, *overrides)
+        train(cfg(*overrides))
     assert (tmp_path / "checkpoints" / "pretrain" / "last.ckpt").is_file()
     assert not (tmp_path / "checkpoints" / "adversarial" / "last.ckpt").exists()
     Generator().load_state_dict(torch.load(tmp_path / "generator.pt", weights_only=True))

@@ -1,7 +1,9 @@
-"""AnimeGANModule on synthetic batches: phases, what each stage trains, checkpoints, non-finite losses."""
+"""AnimeGANModule built from the composed config, on synthetic batches: what each stage trains, optimizers,
+pickling (ddp_spawn), checkpoints, non-finite losses."""
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -12,10 +14,19 @@ from torch.utils.data import DataLoader, Dataset
 from animegan.nets import Generator
 from animegan.training.callbacks import AtomicCheckpointIO
 from animegan.training.module import AnimeGANModule, NonFiniteLossError
-from animegan.training.phases import phases_of
+from animegan.training.runner import build_module
 from animegan.weights.io import extract_generator_state
 
 SIZE = 32
+# Small and offline; the plain (not fast) path unless a test asks for channels_last or fused Adam.
+SMALL = [
+    "model.vgg.weights=random",
+    "model.discriminator.ch=16",
+    "model.discriminator.n_dis=2",
+    "model.val.style_sample=2",
+    "model.fast.channels_last=false",
+    "model.fast.fused_optimizer=false",
+]
 
 
 class SyntheticPairs(Dataset):
@@ -43,9 +54,14 @@ class SyntheticData(pl.LightningDataModule):
         return torch.rand(n, 3, SIZE, SIZE) * 2 - 1
 
 
-def make_module(stage: str, **overrides) -> AnimeGANModule:
-    args = {"vgg": {"weights": "random"}, "discriminator": {"ch": 16, "n_dis": 2}, "val": {"style_sample": 2}}
-    return AnimeGANModule(stage=stage, **(args | overrides))
+@pytest.fixture
+def make_module(cfg):
+    """``make_module(stage, *overrides)``: the module of ``stage`` as the runner builds it from the config."""
+
+    def make(stage: str, *overrides: str) -> AnimeGANModule:
+        return build_module(cfg(*SMALL, *overrides), stage)
+
+    return make
 
 
 def fit(module: AnimeGANModule, tmp_path: Path | None = None, **trainer_args) -> pl.Trainer:
@@ -73,18 +89,8 @@ def changed(before: dict[str, torch.Tensor], network: torch.nn.Module) -> bool:
     )
 
 
-def test_phases_are_data() -> None:
-    assert [p.trains for p in phases_of("pretrain")] == ["generator"]
-    assert [(p.trains, p.lr) for p in phases_of("adversarial")] == [
-        ("discriminator", "d_lr"),
-        ("generator", "g_lr"),
-    ]
-    with pytest.raises(ValueError, match="unknown training stage"):
-        phases_of("finetune")
-
-
-def test_pretrain_has_no_discriminator_and_trains_only_the_generator() -> None:
-    module = make_module("pretrain", optim={"init_lr": 1e-3})
+def test_pretrain_has_no_discriminator_and_trains_only_the_generator(make_module) -> None:
+    module = make_module("pretrain", "model.optim.init_lr=1e-3")
     assert module.discriminator is None
     assert not any("discriminator" in name for name, _ in module.named_parameters())
     g_before, vgg_before = snapshot(module.generator), snapshot(module.criterion.vgg)
@@ -95,7 +101,7 @@ def test_pretrain_has_no_discriminator_and_trains_only_the_generator() -> None:
     assert float(trainer.callback_metrics["pretrain/lr_g"]) == pytest.approx(1e-3)
 
 
-def test_adversarial_step_updates_d_then_g_with_one_generator_forward() -> None:
+def test_adversarial_step_updates_d_then_g_with_one_generator_forward(make_module) -> None:
     module = make_module("adversarial")
     calls = []
     module.generator.register_forward_hook(lambda *_: calls.append(1))
@@ -113,8 +119,9 @@ def test_adversarial_step_updates_d_then_g_with_one_generator_forward() -> None:
         assert f"adversarial/d_out_{name}" in logged and f"adversarial/d_{name}" in logged
 
 
-def test_bf16_mixed_and_fast_options_train_with_finite_losses() -> None:
-    module = make_module("adversarial", fast={"channels_last": True, "fused_optimizer": True})
+def test_bf16_mixed_and_fast_options_train_with_finite_losses(make_module) -> None:
+    module = make_module("adversarial", "model.fast.channels_last=true", "model.fast.fused_optimizer=true")
+    assert all(optimizer.defaults["fused"] for optimizer in module.configure_optimizers())
     trainer = fit(module, precision="bf16-mixed", limit_train_batches=1)
     metrics = trainer.callback_metrics
     assert torch.isfinite(metrics["adversarial/loss_g"]) and torch.isfinite(metrics["adversarial/loss_d"])
@@ -122,15 +129,15 @@ def test_bf16_mixed_and_fast_options_train_with_finite_losses() -> None:
     assert metrics["val/content_distance"] > 0 and "val/style_distance" in metrics
 
 
-def test_non_finite_loss_stops_with_the_term_and_step() -> None:
-    module = make_module("adversarial", loss={"style": float("inf")})
+def test_non_finite_loss_stops_with_the_term_and_step(make_module) -> None:
+    module = make_module("adversarial", "model.loss.style=inf")
     with pytest.raises(
         NonFiniteLossError, match=r"loss term 'style' became inf at step 1 of stage adversarial"
     ):
         fit(module, limit_val_batches=0)
 
 
-def test_checkpoint_is_plain_and_holds_the_generator(tmp_path: Path) -> None:
+def test_checkpoint_is_plain_and_holds_the_generator(make_module, tmp_path: Path) -> None:
     from pytorch_lightning.callbacks import ModelCheckpoint
 
     module = make_module("adversarial")
@@ -143,6 +150,9 @@ def test_checkpoint_is_plain_and_holds_the_generator(tmp_path: Path) -> None:
         type(checkpoint["hyper_parameters"]) is dict
         and checkpoint["hyper_parameters"]["stage"] == "adversarial"
     )
+    hparams = checkpoint["hyper_parameters"]
+    assert set(hparams) == {"stage", "optim", "stages", "fast", "val", "loss"}  # no networks, no factories
+    assert hparams["loss"] == module.criterion.weights and type(hparams["loss"]["d_split"]) is dict
     assert not any(k.startswith("criterion.vgg.") for k in checkpoint["state_dict"])  # frozen VGG not stored
     generator = Generator()
     generator.load_state_dict(extract_generator_state(checkpoint), strict=True)
@@ -156,3 +166,21 @@ def test_checkpoint_is_plain_and_holds_the_generator(tmp_path: Path) -> None:
     assert (
         trainer.global_step == 4
     )  # continued from step 2 for one more epoch of one batch (2 optimizer steps)
+
+
+def test_each_phase_gets_an_optimizer_over_its_network_at_its_lr(make_module) -> None:
+    module = make_module("adversarial", "model.optim.d_lr=0.3", "model.optim.g_lr=0.2")
+    d_opt, g_opt = module.configure_optimizers()
+    assert (d_opt.param_groups[0]["lr"], g_opt.param_groups[0]["lr"]) == (0.3, 0.2)
+    assert d_opt.param_groups[0]["params"] == list(module.discriminator.parameters())
+    assert g_opt.param_groups[0]["params"] == list(module.generator.parameters())
+    assert tuple(g_opt.defaults["betas"]) == (0.5, 0.999) and not g_opt.defaults["fused"]
+
+
+def test_module_pickles_for_ddp_spawn_with_phases_on_the_copies(make_module) -> None:
+    module = make_module("adversarial")
+    copy = pickle.loads(pickle.dumps(module))
+    assert copy.phases[0].network is copy.discriminator and copy.phases[1].network is copy.generator
+    assert copy.phases[0].loss.__self__ is copy.criterion
+    torch.testing.assert_close(copy.state_dict(), module.state_dict())
+    assert copy.hparams == module.hparams

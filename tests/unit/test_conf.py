@@ -1,0 +1,170 @@
+"""Composition of every config group option of animegan-train (conf/), through the shared ``cfg`` fixture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+from omegaconf.errors import MissingMandatoryValue
+
+CONF = Path(__file__).resolve().parents[2] / "conf"
+# The reference table (section 3 of the method reference): adv G/D, content, style, colour, TV, D split.
+REFERENCE_WEIGHTS = {
+    "v1": (300, 300, 1.5, 3.0, 10, 0, (1, 1, 1, 0.1)),
+    "hayao": (300, 300, 1.5, 2.5, 15, 1, (1.2, 1.2, 1.2, 0.8)),
+    "paprika": (300, 300, 2.0, 0.6, 50, 0.1, (1.0, 1.0, 1.0, 0.005)),
+    "shinkai": (300, 300, 1.2, 2.0, 10, 1, (1.7, 1.7, 1.7, 1.0)),
+}
+
+
+def options(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+
+
+def test_every_group_has_its_options() -> None:
+    assert options("model") == ["base", "v1", "v2"]  # base: what v1 and v2 share
+    assert options("loss") == ["hayao", "paprika", "shinkai", "v1"]
+    assert options("trainer") == ["cpu", "ddp", "ddp_sim", "gpu"]
+    assert options("logger") == ["csv", "none", "tensorboard", "wandb"]
+    assert set(options("experiment")) >= {"demo", "hayao", "paprika", "shinkai", "v2_reference"}
+    assert options("debug") == ["fdr", "overfit"]
+
+
+def test_model_base_leaves_architecture_and_schedule_to_v1_and_v2(cfg) -> None:
+    base = cfg("model=base").model
+    for key in ("generator.arch", "discriminator.version", "optim.init_lr", "stages.pretrain_epochs"):
+        with pytest.raises(MissingMandatoryValue):
+            OmegaConf.select(base, key, throw_on_missing=True)
+
+
+@pytest.mark.parametrize("preset", sorted(REFERENCE_WEIGHTS))
+def test_loss_presets_hold_the_reference_weights(preset: str, cfg) -> None:
+    loss = cfg(f"loss={preset}").model.loss
+    adv_g, adv_d, content, style, color, tv, split = REFERENCE_WEIGHTS[preset]
+    assert (loss.adv_g, loss.adv_d, loss.content, loss.style, loss.color, loss.tv) == (
+        adv_g,
+        adv_d,
+        content,
+        style,
+        color,
+        tv,
+    )
+    assert tuple(loss.d_split[k] for k in ("real", "fake", "gray", "smooth")) == split
+    assert loss._target_ == "animegan.training.criterion.AnimeGANCriterion" and loss._partial_ is True
+
+
+def test_model_options_pick_architecture_and_schedule(cfg) -> None:
+    v1, v2 = cfg("model=v1", "loss=v1").model, cfg().model
+    assert (v1.generator.arch, v1.discriminator.version, v1.optim.init_lr, v1.optim.g_lr, v1.optim.d_lr) == (
+        "v1",
+        "v1",
+        1e-4,
+        8e-5,
+        1.6e-4,
+    )
+    assert (v1.stages.pretrain_epochs, v1.stages.adversarial_epochs) == (5, 96)
+    assert v1.loss.tv == 0 and v1.loss.style == 3.0
+    assert (v2.generator.arch, v2.discriminator.version, v2.optim.init_lr, v2.optim.g_lr, v2.optim.d_lr) == (
+        "v2",
+        "v2",
+        2e-4,
+        2e-5,
+        4e-5,
+    )
+    assert list(v2.optim.betas) == [0.5, 0.999] and v2.loss.style == 2.5  # v2 + Hayao weights by default
+
+
+def test_model_objects_are_built_by_instantiate(cfg) -> None:
+    model = cfg("model=v1", "model.discriminator.ch=16", "model.fast.fused_optimizer=false").model
+    assert type(instantiate(model.generator)).__name__ == "GeneratorV1"
+    discriminator = instantiate(model.discriminator)()  # a factory: the module builds D only where trained
+    assert discriminator.config == {"ch": 16, "n_dis": 3, "version": "v1", "use_spectral_norm": True}
+    optimizer = instantiate(model.optimizer)(discriminator.parameters(), lr=0.1)
+    assert type(optimizer).__name__ == "Adam" and optimizer.defaults["fused"] is False
+    assert tuple(optimizer.defaults["betas"]) == (0.5, 0.999)
+    assert model.optimizer.betas == model.optim.betas
+    assert cfg().model.optimizer.fused is True  # from model.fast.fused_optimizer
+    assert cfg("model.fast.batched_discriminator=false").model.loss.batched_discriminator is False
+
+
+@pytest.mark.parametrize("name", ["hayao", "shinkai", "paprika"])
+def test_reference_experiments(name: str, cfg) -> None:
+    composed = cfg(f"experiment={name}")
+    assert composed.data.style == name.capitalize()
+    assert (composed.data.image_size, composed.data.batch_size) == (256, 12)
+    assert (composed.model.stages.pretrain_epochs, composed.model.stages.adversarial_epochs) == (10, 91)
+    assert composed.model.loss.style == REFERENCE_WEIGHTS[name][3]
+    assert composed.task_name == name
+
+
+def test_reference_experiments_share_everything_but_loss_style_and_name(cfg) -> None:
+    def shared(name: str) -> dict:
+        composed = OmegaConf.to_container(cfg(f"experiment={name}"), resolve=False)
+        del composed["model"]["loss"], composed["data"]["style"], composed["task_name"]
+        return composed
+
+    hayao = shared("hayao")
+    assert shared("shinkai") == hayao and shared("paprika") == hayao
+    assert OmegaConf.to_container(cfg("experiment=hayao").model) == OmegaConf.to_container(cfg().model)
+
+
+def test_demo_experiment_is_offline_and_small(cfg) -> None:
+    composed = cfg("experiment=demo")
+    assert composed.model.vgg.weights == "random" and composed.trainer.accelerator == "cpu"
+    assert composed.data.style == "Demo" and composed.data.image_size <= 128
+    assert "wandb" not in (composed.logger or {})
+
+
+@pytest.mark.parametrize("trainer", ["cpu", "gpu", "ddp", "ddp_sim"], ids=lambda name: f"trainer_{name}")
+def test_trainer_options(trainer: str, cfg) -> None:
+    node = cfg(f"trainer={trainer}").trainer
+    expected = {
+        "cpu": ("cpu", 1, "auto", "32-true"),
+        "gpu": ("gpu", 1, "auto", "16-mixed"),
+        "ddp": ("gpu", 4, "ddp", "16-mixed"),
+        "ddp_sim": ("cpu", 2, "ddp_spawn", "32-true"),
+    }[trainer]
+    assert (node.accelerator, node.devices, node.strategy, node.precision) == expected
+    assert node.use_distributed_sampler is False  # the data module shards by rank itself
+    assert node.log_every_n_steps == 1  # loss terms, D outputs and learning rates are logged every step
+
+
+@pytest.mark.parametrize("logger", ["wandb", "csv", "tensorboard", "none"])
+def test_logger_options_write_under_the_run_dir(logger: str, cfg, tmp_path: Path) -> None:
+    loggers = cfg(f"logger={logger}").logger or {}
+    assert list(loggers) == ([] if logger == "none" else [logger])
+    for node in loggers.values():
+        assert node.save_dir == str(tmp_path)
+
+
+def test_debug_options(cfg) -> None:
+    fdr = cfg("debug=fdr")
+    assert fdr.trainer.fast_dev_run is True and not fdr.logger
+    overfit = cfg("debug=overfit")
+    assert overfit.trainer.overfit_batches == 1
+
+
+def test_callbacks_and_paths(cfg, tmp_path: Path) -> None:
+    composed = cfg()
+    assert composed.callbacks.model_checkpoint.dirpath == f"{tmp_path}/checkpoints"
+    assert composed.callbacks.model_checkpoint.save_last is True
+    assert composed.callbacks.generator_export.path == f"{tmp_path}/generator.pt"
+    assert composed.callbacks.sample_grid.dirpath == f"{tmp_path}/samples"
+    assert composed.data.root == composed.paths.data_dir
+
+
+def test_slurm_launcher_ties_nodes_and_tasks_to_the_trainer(cfg) -> None:
+    composed = cfg(
+        "hydra/launcher=slurm", "trainer=ddp", "trainer.num_nodes=2", "trainer.devices=8", hydra_node=True
+    )
+    launcher = composed.hydra.launcher
+    assert launcher._target_.endswith("SlurmLauncher")
+    assert (launcher.nodes, launcher.tasks_per_node, launcher.gpus_per_node) == (2, 8, 8)
+
+
+def test_optuna_search_space_is_over_the_loss_weights(cfg) -> None:
+    sweeper = cfg("hparams_search=optuna", hydra_node=True).hydra.sweeper
+    assert sweeper._target_.endswith("OptunaSweeper") and sweeper.direction == "minimize"
+    assert sweeper.params and all(key.startswith("model.loss.") for key in sweeper.params)

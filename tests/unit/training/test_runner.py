@@ -1,0 +1,55 @@
+"""The runner's pure parts: the stage plan, the DDP strategy per stage, the sweep objective, building the module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from animegan.errors import WeightsError
+from animegan.training.runner import StagePlan, build_module, objective, plan_stages, stage_strategy
+
+
+def test_objective_is_style_plus_weighted_content(cfg) -> None:
+    composed = cfg("objective.content_weight=0.5")
+    metrics = {"val/style_distance": torch.tensor(2.0), "val/content_distance": torch.tensor(4.0)}
+    assert objective(metrics, composed) == pytest.approx(4.0)
+    assert objective({}, composed) is None
+
+
+def test_stage_plan(cfg, tmp_path: Path) -> None:
+    assert plan_stages(cfg(), tmp_path) == [StagePlan("pretrain"), StagePlan("adversarial")]
+    assert plan_stages(cfg("model.stages.pretrain_epochs=0"), tmp_path) == [StagePlan("adversarial")]
+    assert plan_stages(cfg("init_generator=g.pt"), tmp_path) == [StagePlan("adversarial")]
+    resume = cfg("resume=true")
+    with pytest.raises(WeightsError, match="nothing to resume"):
+        plan_stages(resume, tmp_path)
+    for stage in ("pretrain", "adversarial"):
+        path = tmp_path / "checkpoints" / stage / "last.ckpt"
+        path.parent.mkdir(parents=True)
+        torch.save({"animegan_stage": stage}, path)
+        expected = [StagePlan(stage, path)] + ([StagePlan("adversarial")] if stage == "pretrain" else [])
+        assert plan_stages(resume, tmp_path) == expected
+        assert plan_stages(cfg(f"ckpt_path={path}"), Path("/elsewhere")) == expected
+
+
+def test_adversarial_ddp_looks_for_unused_parameters() -> None:
+    assert stage_strategy("ddp", "adversarial") == "ddp_find_unused_parameters_true"
+    assert stage_strategy("ddp_spawn", "adversarial") == "ddp_spawn_find_unused_parameters_true"
+    assert stage_strategy("ddp", "pretrain") == "ddp"
+    assert stage_strategy("auto", "adversarial") == "auto"
+
+
+def test_build_module_instantiates_the_model_node_with_plain_containers(cfg) -> None:
+    composed = cfg("model=v1", "loss=v1", "model.vgg.weights=random", "model.optim.grad_clip=2.0")
+    module = build_module(composed, "adversarial")
+    assert module.stage == "adversarial" and type(module.generator).__name__ == "GeneratorV1"
+    assert module.discriminator.config["version"] == "v1"
+    assert module.criterion.style == composed.model.loss.style and type(module.criterion.d_split) is dict
+    assert type(module.hparams["optim"]) is dict and module.hparams["optim"]["grad_clip"] == 2.0
+    weights = {
+        k: v for k, v in composed.model.loss.items() if not k.startswith("_") and k != "batched_discriminator"
+    }
+    assert module.hparams["loss"] == weights  # the loss weights are recorded, as plain numbers
+    assert [phase.lr for phase in module.phases] == [composed.model.optim.d_lr, composed.model.optim.g_lr]
