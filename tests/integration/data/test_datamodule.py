@@ -9,12 +9,9 @@ import pytest
 import pytorch_lightning as pl
 import torch
 from hydra.utils import instantiate
-from omegaconf import OmegaConf
 
 from animegan.data.datamodule import AnimeGANDataModule
 from animegan.data.demo import DEMO_STYLE, make_demo_dataset
-
-CONF = Path(__file__).resolve().parents[3] / "conf" / "data"
 
 
 @pytest.fixture(scope="module")
@@ -24,20 +21,14 @@ def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
 
 
-def data_config(name: str, root: Path, **overrides):
-    default = OmegaConf.load(CONF / "default.yaml")
-    config = default
-    if name != "default":
-        own = OmegaConf.load(CONF / f"{name}.yaml")
-        own.pop("defaults", None)
-        config = OmegaConf.merge(default, own)
-    top = OmegaConf.create({"paths": {"data_dir": str(root)}, "seed": 7, "data": config})
-    top.data = OmegaConf.merge(top.data, overrides)
-    return top.data
+def data_config(cfg, name: str, root: Path, **overrides):
+    """The composed ``data`` node of ``data=NAME`` (the real config), with the data folder and seed set."""
+    extra = [f"data.{key}={value}" for key, value in overrides.items()]
+    return cfg(f"data={name}", f"paths.data_dir={root}", "seed=7", *extra).data
 
 
-def test_configs_instantiate_with_every_field(demo_root: Path) -> None:
-    demo = instantiate(data_config("demo", demo_root))
+def test_configs_instantiate_with_every_field(cfg, demo_root: Path) -> None:
+    demo = instantiate(data_config(cfg, "demo", demo_root))
     assert isinstance(demo, AnimeGANDataModule)
     assert (demo.layout.root, demo.layout.style, demo.image_size, demo.batch_size) == (
         demo_root,
@@ -46,7 +37,7 @@ def test_configs_instantiate_with_every_field(demo_root: Path) -> None:
         4,
     )
     assert demo.seed == 7
-    default = instantiate(data_config("default", demo_root))
+    default = instantiate(data_config(cfg, "default", demo_root))
     assert (default.layout.style, default.image_size, default.batch_size, default.num_workers) == (
         "Hayao",
         256,
@@ -54,7 +45,7 @@ def test_configs_instantiate_with_every_field(demo_root: Path) -> None:
         4,
     )
     assert default.mean_shift == "auto"
-    fields = set(OmegaConf.load(CONF / "default.yaml")) - {"_target_"}
+    fields = set(data_config(cfg, "default", demo_root)) - {"_target_"}
     assert fields == set(inspect.signature(AnimeGANDataModule).parameters)
 
 
@@ -74,9 +65,8 @@ class Recorder(pl.LightningModule):
         return torch.optim.SGD(self.parameters(), lr=0.1)
 
 
-def test_trainer_runs_epochs_and_reshuffles(demo_root: Path) -> None:
-    cfg = data_config("demo", demo_root, image_size=32, batch_size=2, val_size=32)
-    dm = instantiate(cfg)
+def test_trainer_runs_epochs_and_reshuffles(cfg, demo_root: Path) -> None:
+    dm = instantiate(data_config(cfg, "demo", demo_root, image_size=32, batch_size=2, val_size=32))
     model = Recorder()
     trainer = pl.Trainer(
         max_epochs=2,
