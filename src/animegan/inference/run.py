@@ -13,6 +13,7 @@ from typing import Protocol
 
 from animegan.errors import AnimeGANError
 from animegan.imageio import fit_max_side, read_image, write_image
+from animegan.inference.colors import ColorAdjust
 from animegan.inference.options import StylizeOptions
 from animegan.inference.plan import Job, kind_of, plan
 from animegan.inference.stylizer import Stylizer
@@ -67,6 +68,7 @@ class StylizeRun:
 
     def __init__(self, options: StylizeOptions, stylizer: Stylizer, events: RunEvents) -> None:
         self.options, self.stylizer, self.events = options, stylizer, events
+        self.colors = ColorAdjust(options.strength, options.keep_colors)  # last step of every image and frame
         self._face_stylizer: Stylizer | None = None
 
     def face_paster(self, video: bool):
@@ -95,7 +97,7 @@ class StylizeRun:
             out, notes = self.face_paster(video=False)(rgb, out)
             for note in notes:
                 self.events.note(job.source, note)
-        write_image(job.target, out, alpha)
+        write_image(job.target, self.colors(rgb, out), alpha)
 
     def video(self, job: Job) -> None:
         from animegan.video.pipeline import stylize_video
@@ -108,6 +110,8 @@ class StylizeRun:
             hooks.append(lambda original, stylized: paster(original, stylized)[0])
         if opts.temporal:
             hooks.append(TemporalSmoother())
+        if not self.colors.is_identity:
+            hooks.append(self.colors)
         stylize_video(
             job.source, job.target, self.stylizer.stylize_batch, batch_size=opts.batch, crf=opts.crf,
             max_side=opts.max_side, postprocess=hooks, show_progress=not opts.quiet,
