@@ -65,6 +65,12 @@ def build_app(engine: Engine) -> gr.Blocks:
         out, notes = engine.video(Path(video), Request(weights, strength, keep_colors, faces))
         return str(out), "\n".join(notes)
 
+    @_user_errors
+    def live(frame: np.ndarray | None, weights: str, strength: float, keep_colors: bool, faces: bool):
+        if frame is None:
+            return None, ""
+        return engine.live(frame, Request(weights, strength, keep_colors, faces))
+
     with gr.Blocks(title="animegan") as app:
         gr.Markdown(
             "# animegan\nPhotos and short videos in anime style. API: `/stylize` (see *Use via API*)."
@@ -87,6 +93,17 @@ def build_app(engine: Engine) -> gr.Blocks:
                 clip_out = gr.Video(label="Stylized (with sound)", elem_id="clip-result", interactive=False)
             video_button = gr.Button("Stylize video", variant="primary", elem_id="stylize-video-button")
             video_notes = gr.Textbox(label="Notes", interactive=False)
+        with gr.Tab("Webcam"):
+            with gr.Row():
+                camera = gr.Image(
+                    sources=["webcam"], streaming=True, type="numpy", label="Webcam", elem_id="camera"
+                )
+                live_out = gr.Image(type="numpy", label="Live", elem_id="live", interactive=False)
+            speed = gr.Textbox(label="Speed", interactive=False, elem_id="speed")
+        camera.stream(
+            live, [camera, *settings], [live_out, speed], stream_every=0.1, concurrency_limit=1,
+            api_visibility="private",
+        )  # fmt: skip
         event = button.click(stylize, [photo, *settings], result, api_name="stylize")
         event.success(lambda a, b: (a, b), [photo, result], compare, api_visibility="private")
         video_button.click(

@@ -15,6 +15,7 @@ from animegan.inference.options import StylizeOptions
 from animegan.inference.plan import Job
 from animegan.inference.run import StylizeRun
 from animegan.inference.stylizer import Stylizer
+from animegan.ui.live import LiveLoop
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Limits:
     max_pixels: int = 16_000_000  # per image or video frame
     max_video_seconds: float = 30.0
     max_file_size: str = "200mb"  # refused by the server before the upload completes
+    live_max_side: int = 384  # webcam frames are downscaled to this longer side (speed)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class Engine:
         self.default_weights = weights[0] if weights else (released.default_cached() or self.choices[0])
         self._stylizers: dict[str, Stylizer] = {}
         self._face_stylizer: Stylizer | None = None
+        self._live: LiveLoop | None = None
         self.output_dir = Path(tempfile.mkdtemp(prefix="animegan-ui-"))
 
     def label(self, weights: str) -> str:
@@ -101,6 +104,12 @@ class Engine:
             raise InputError(f"expected an RGB image, got an array of shape {rgb.shape}")
         self.check_pixels(*rgb.shape[:2], "the image")
         return self._run(request, _Notes()).stylize_array(np.ascontiguousarray(rgb, dtype=np.uint8))
+
+    def live(self, rgb: np.ndarray, request: Request) -> tuple[np.ndarray, str]:
+        """One webcam frame, downscaled and stylized; and the speed so far (fps)."""
+        run = self._run(request, _Notes())
+        self._live = self._live or LiveLoop(self.limits.live_max_side)
+        return self._live.step(rgb, lambda small: run.stylize_array(small)[0], run.stylizer.precision)
 
     def video(self, source: Path, request: Request) -> tuple[Path, list[str]]:
         """The stylized video (sound kept) in the UI's output folder, and notes."""

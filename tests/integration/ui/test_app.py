@@ -4,6 +4,7 @@ a real headless Chromium (Debian's chromium + chromium-driver through selenium).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import urllib.request
@@ -166,5 +167,41 @@ def test_page_in_a_real_browser(server, cat, tmp_path, fabricated_weights) -> No
         if os.environ.get("ANIMEGAN_SAVE_SCREENSHOTS"):  # refresh the README's screenshot
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(tmp_path / "ui.png", SCREENSHOT)
+    finally:
+        driver.quit()
+
+
+def test_webcam_tab_streams_stylized_frames_and_reports_fps(server, tmp_path) -> None:
+    """Chromium's fake camera (a 640x480 test pattern) through the Webcam tab: live frames at the live size."""
+    from selenium import webdriver
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, engine, _ = server
+    options, service = chromium()
+    for flag in ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"):
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
+    driver = webdriver.Chrome(service=service, options=options)
+    try:
+        driver.get(url)
+        tab = WebDriverWait(driver, 60).until(
+            lambda d: [t for t in d.find_elements(By.CSS_SELECTOR, "button[role=tab]") if t.text == "Webcam"]
+        )[0]
+        tab.click()
+        WebDriverWait(driver, 30).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#camera div[title='grant webcam access'] button")
+        )[0].click()
+        WebDriverWait(driver, 30).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#camera button[aria-label='capture photo']")
+        )[0].click()  # the streaming webcam's Record button
+        speed_js = "const t = document.querySelector('#speed textarea'); return t ? t.value : '';"
+        line = WebDriverWait(driver, 90).until(lambda d: re.match(r"\d+\.\d fps", d.execute_script(speed_js)))
+        fps = float(line.group(0).split()[0])
+        size_js = "const i = document.querySelector('#live img'); return i && i.naturalWidth ? [i.naturalWidth, i.naturalHeight] : null;"
+        side = engine.limits.live_max_side
+        assert WebDriverWait(driver, 30).until(lambda d: d.execute_script(size_js)) == [side, side * 3 // 4]
+        assert fps > 0
+        print(f"webcam tab: {driver.execute_script(speed_js)}")
     finally:
         driver.quit()
