@@ -65,6 +65,16 @@ def test_generator_from_a_file_gives_the_ports_output(port_weights) -> None:
     assert diff.abs().max() <= 1e-5
 
 
+def test_generator_from_our_other_formats(tmp_path, port_weights) -> None:
+    from animegan.weights.io import save_generator
+
+    state, _ = port_weights
+    save_generator(state, tmp_path / "generator.safetensors")
+    torch.save({"state_dict": {f"generator.{k}": v for k, v in state.items()}}, tmp_path / "last.ckpt")
+    for name in ("generator.safetensors", "last.ckpt"):
+        assert_port_output(hub("generator", pretrained=str(tmp_path / name)), state)
+
+
 def test_generator_from_a_url_is_downloaded_once_into_the_hub_cache(tmp_path, port_weights, hub_dir) -> None:
     state, path = port_weights
     served = tmp_path / "served"
