@@ -156,6 +156,7 @@ def reference_face2paint(state, img: Image.Image, size: int, side_by_side: bool)
     return np.floor(np.clip(out * 0.5 + 0.5, 0, 1) * 255).astype(np.int16)
 
 
+@pytest.mark.slow
 def test_face2paint_crops_resizes_and_sides_by_side(port_weights) -> None:
     from skimage import data
 

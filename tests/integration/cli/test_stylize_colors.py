@@ -42,6 +42,7 @@ def test_image_keep_colors_and_strength(tmp_path, write_png, fabricated_weights,
     assert np.abs(plain.astype(float) - cat).mean() > 10  # the plain run did stylize
 
 
+@pytest.mark.slow
 def test_folder_items_get_the_same_adjustment(
     tmp_path, write_png, coffee, fabricated_weights, stylizer, run_stylize
 ):

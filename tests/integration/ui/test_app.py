@@ -41,7 +41,8 @@ def server(tmp_path_factory, fabricated_weights):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio")))
         limits = Limits(max_pixels=200_000, max_video_seconds=2.0, max_file_size="600kb")
-        engine = Engine(StylizeOptions(device="cpu", precision="fp32"), [str(fabricated_weights)], limits)
+        options = StylizeOptions(device="cpu", precision="fp32", face_weights=str(fabricated_weights))
+        engine = Engine(options, [str(fabricated_weights)], limits)
         app = launch(engine, port=free_port(), block=False)
         yield app.local_url, engine, app
         app.close()
@@ -80,6 +81,25 @@ def test_api_stylize_with_only_the_image_and_with_settings(server, cat, fabricat
     )
     expected = ColorAdjust(strength=0.4, keep_colors=True)(rgb, stylizer(rgb))
     assert np.array_equal(np.asarray(Image.open(adjusted)), expected)
+
+
+def test_api_faces_on_goes_through_the_face_paste(server, tmp_path, astronaut, fabricated_weights) -> None:
+    from gradio_client import Client, handle_file
+
+    from animegan.inference.run import StylizeRun
+
+    url, _, _ = server
+    face = astronaut[:400, 60:460]  # 400 x 400 = 160,000 pixels: under the test server's limit
+    Image.fromarray(face).save(tmp_path / "face.png")
+    out = Client(url, verbose=False).predict(
+        handle_file(str(tmp_path / "face.png")), faces=True, api_name="/stylize"
+    )
+    options = StylizeOptions(device="cpu", precision="fp32", faces=True, face_weights=str(fabricated_weights))
+    stylizer = Stylizer.from_weights(fabricated_weights, device="cpu", precision="fp32")
+    expected, notes = StylizeRun(options, stylizer, events=None).stylize_array(face)
+    assert not notes  # the face was found (no "no face" note)
+    assert np.array_equal(np.asarray(Image.open(out)), expected)
+    assert not np.array_equal(expected, stylizer(face))  # the face model changed the face region
 
 
 def test_requests_over_the_limits_get_a_clear_message(server, tmp_path) -> None:
