@@ -9,9 +9,21 @@ DEMO_DIR ?= demo
 export WANDB_MODE ?= offline
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup test test-fast lint format demo bench clean
+.PHONY: setup browser test test-fast lint format demo bench clean
+# root installs system packages itself; anyone else through sudo
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BROWSER_PACKAGES := chromium chromium-driver
 
-setup: $(STAMP)
+setup: $(STAMP) browser
+
+# The web UI's browser test drives Debian's chromium through chromedriver: installed when missing.
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing $(BROWSER_PACKAGES) for the web UI's browser test"; \
+	  $(SUDO) apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(BROWSER_PACKAGES); }; \
+	else echo "no apt-get here: the web UI's browser test will be skipped (install chromium + chromedriver)"; fi
 
 # Rebuilt when missing or stale (pyproject.toml or this Makefile changed).
 $(STAMP): pyproject.toml Makefile
@@ -21,10 +33,10 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-test: $(STAMP)
+test: setup
 	$(BIN)/python -m pytest -q
 
-test-fast: $(STAMP)
+test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(STAMP)

@@ -95,3 +95,14 @@ def run_stylize(capsys: pytest.CaptureFixture[str]):
         return code, captured.out.splitlines(), captured.err.splitlines()
 
     return run
+
+
+@pytest.fixture(scope="session")
+def fabricated_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Generator weights with random values (seed 5, the port's format): labelled as fabricated, not trained."""
+    from animegan.nets import GeneratorV2
+
+    torch.manual_seed(5)
+    path = tmp_path_factory.mktemp("fabricated") / "random_generator.pt"
+    torch.save(GeneratorV2().state_dict(), path)
+    return path

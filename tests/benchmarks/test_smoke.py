@@ -16,6 +16,7 @@ TINY = {
     "bench_stylize.py": ["--sizes", "64", "--min-seconds", "0.05", "--skip-video", "--memory", ""],
     "bench_train.py": ["--batch", "1", "--size", "64", "--steps", "1"],
     "bench_faces.py": ["--frames", "2", "--size", "128"],
+    "bench_live.py": ["--frames", "2", "--camera", "96x64", "--side", "48"],
 }
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from animegan.errors import AnimeGANError
 
-COMMANDS = ("stylize", "faces", "prepare", "download", "demo_data", "export", "weights")
+COMMANDS = ("stylize", "faces", "prepare", "frames", "ui", "download", "demo_data", "export", "weights")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 

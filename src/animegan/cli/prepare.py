@@ -29,6 +29,11 @@ def run(args: argparse.Namespace) -> int:
     report = prepare_style_dir(
         args.style_dir, size=args.size, workers=args.workers, force=args.force, quiet=args.quiet
     )
+    return print_report(report)
+
+
+def print_report(report) -> int:
+    """Print what prepare did (skips on stderr); the exit code: 1 when something was skipped or nothing usable."""
     for _name, message in report.skipped:
         print(f"animegan: skipped {message}", file=sys.stderr)
     for name, source in report.converted:

@@ -7,6 +7,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from animegan.inference.colors import check_strength
 from animegan.inference.options import DETECTORS, PRECISIONS, StylizeOptions
 
 DEFAULTS = StylizeOptions()
@@ -49,6 +50,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add("--crf", type=int, default=DEFAULTS.crf, help="video quality, lower is better (%(default)s)")
     add("--temporal", action="store_true", help="reduce video flicker (flow-guided blending)")
+    add(
+        "--strength",
+        type=strength,
+        default=DEFAULTS.strength,
+        metavar="S",
+        help="blend of photo (0) and stylization (1) (default %(default)s)",
+    )
+    add(
+        "--keep-colors",
+        action="store_true",
+        default=DEFAULTS.keep_colors,
+        help="keep the photo's colours: stylized luma, original chroma",
+    )
     add("--faces", action="store_true", help="restyle faces with a face model and paste them back")
     add("--face-weights", default=DEFAULTS.face_weights, help="face model (%(default)s)")
     add("--detector", choices=DETECTORS, default=DEFAULTS.detector, help="dlib face detector (%(default)s)")
@@ -59,6 +73,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
+
+
+def strength(text: str) -> float:
+    """argparse type of ``--strength``: a number in [0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    try:
+        return check_strength(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def options_from(args: argparse.Namespace) -> StylizeOptions:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from animegan.imageio import DEFAULT_MAX_PIXELS
+from animegan.inference.colors import ColorAdjust
 from animegan.weights.released import DEFAULT_FACE_MODEL
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -26,6 +27,8 @@ class StylizeOptions:
     batch: int = 4  # video frames per inference batch
     crf: int = 18  # video quality, lower is better
     temporal: bool = False  # flow-guided flicker reduction for videos
+    strength: float = ColorAdjust.strength  # 0 gives the photo back, 1 the plain stylization
+    keep_colors: bool = ColorAdjust.keep_colors  # stylized luma with the photo's chroma
     faces: bool = False  # restyle faces with a face model and paste them back
     face_weights: str = DEFAULT_FACE_MODEL
     detector: str = "hog"

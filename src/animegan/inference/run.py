@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from animegan.errors import AnimeGANError
 from animegan.imageio import fit_max_side, read_image, write_image
+from animegan.inference.colors import ColorAdjust
 from animegan.inference.options import StylizeOptions
 from animegan.inference.plan import Job, kind_of, plan
 from animegan.inference.stylizer import Stylizer
@@ -65,14 +68,19 @@ def output_root_problem(output: Path, single_file_target: bool) -> str | None:
 class StylizeRun:
     """Stylizes jobs one by one with a shared Stylizer; the face model is loaded once, when first needed."""
 
-    def __init__(self, options: StylizeOptions, stylizer: Stylizer, events: RunEvents) -> None:
+    def __init__(
+        self,
+        options: StylizeOptions,
+        stylizer: Stylizer,
+        events: RunEvents,
+        face_stylizer: Stylizer | None = None,
+    ) -> None:
         self.options, self.stylizer, self.events = options, stylizer, events
-        self._face_stylizer: Stylizer | None = None
+        self.colors = ColorAdjust(options.strength, options.keep_colors)  # last step of every image and frame
+        self._face_stylizer = face_stylizer
 
-    def face_paster(self, video: bool):
-        """A new FacePaster for one input (tracking state is per video)."""
-        from animegan.faces.paste import FacePaster
-
+    def face_stylizer(self) -> Stylizer:
+        """The face model's Stylizer, loaded when first needed."""
         opts = self.options
         if self._face_stylizer is None:
             self._face_stylizer = Stylizer.from_weights(
@@ -82,7 +90,13 @@ class StylizeRun:
                 base_url=opts.url,
                 quiet=opts.quiet,
             )
-        return FacePaster(face_stylizer=self._face_stylizer, detector=opts.detector, video=video)
+        return self._face_stylizer
+
+    def face_paster(self, video: bool):
+        """A new FacePaster for one input (tracking state is per video)."""
+        from animegan.faces.paste import FacePaster
+
+        return FacePaster(face_stylizer=self.face_stylizer(), detector=self.options.detector, video=video)
 
     def image(self, job: Job) -> None:
         loaded = read_image(job.source, max_pixels=self.options.max_pixels)
@@ -90,12 +104,17 @@ class StylizeRun:
         alpha = loaded.alpha
         if alpha is not None and alpha.shape != rgb.shape[:2]:
             alpha = fit_max_side(alpha[..., None].repeat(3, axis=2), self.options.max_side)[..., 0]
-        out = self.stylizer(rgb)
+        out, notes = self.stylize_array(rgb)
+        for note in notes:
+            self.events.note(job.source, note)
+        write_image(job.target, out, alpha)
+
+    def stylize_array(self, rgb: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """One RGB uint8 image: generator, faces pasted back (if asked), colours and strength; notes on faces."""
+        out, notes = self.stylizer(rgb), []
         if self.options.faces:
             out, notes = self.face_paster(video=False)(rgb, out)
-            for note in notes:
-                self.events.note(job.source, note)
-        write_image(job.target, out, alpha)
+        return self.colors(rgb, out), notes
 
     def video(self, job: Job) -> None:
         from animegan.video.pipeline import stylize_video
@@ -108,6 +127,8 @@ class StylizeRun:
             hooks.append(lambda original, stylized: paster(original, stylized)[0])
         if opts.temporal:
             hooks.append(TemporalSmoother())
+        if not self.colors.is_identity:
+            hooks.append(self.colors)
         stylize_video(
             job.source, job.target, self.stylizer.stylize_batch, batch_size=opts.batch, crf=opts.crf,
             max_side=opts.max_side, postprocess=hooks, show_progress=not opts.quiet,
