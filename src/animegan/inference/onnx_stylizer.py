@@ -42,7 +42,9 @@ class OnnxStylizer:
                 "normalises over the whole image, so tiles would not match; drop --tile or use --max-side"
             )
         if precision not in ("auto", "fp32"):
-            raise WeightsError(f"--precision {precision} is not supported for ONNX generators; use auto or fp32")
+            raise WeightsError(
+                f"--precision {precision} is not supported for ONNX generators; use auto or fp32"
+            )
         self.generator = generator
         self.weights_path: Path | None = generator.path
         self.device = generator.providers[0]

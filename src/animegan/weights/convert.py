@@ -75,7 +75,12 @@ def _separable(ours: str, scope: str, i: int) -> Mapping:
 def v2_mapping() -> Mapping:
     """Our v2 keys (the port's layout) -> AnimeGANv2 TF variable names."""
     m: Mapping = {}
-    for block, scope, count in (("block_a", "A", 3), ("block_b", "B", 2), ("block_d", "D", 2), ("block_e", "E", 3)):
+    for block, scope, count in (
+        ("block_a", "A", 3),
+        ("block_b", "B", 2),
+        ("block_d", "D", 2),
+        ("block_e", "E", 3),
+    ):
         for i in range(count):
             m |= _cnl(f"{block}.{i}", ROOT + scope, i, "LayerNorm")
     m |= _cnl("block_c.0", ROOT + "C", 0, "LayerNorm") | _cnl("block_c.5", ROOT + "C", 1, "LayerNorm")
@@ -89,7 +94,9 @@ def v1_mapping() -> Mapping:
     """Our v1 keys -> AnimeGAN (v1) TF variable names."""
     cnl = lambda ours, scope, i: _cnl(ours, ROOT + scope, i, "InstanceNorm")  # noqa: E731
     sep = lambda ours, scope, i: _separable(ours, ROOT + scope, i)  # noqa: E731
-    m: Mapping = cnl("b1.0", "b1", 0) | cnl("b1.1", "b1", 1) | sep("b1_down", "b1", 0) | sep("b1_skip", "b1", 1)
+    m: Mapping = (
+        cnl("b1.0", "b1", 0) | cnl("b1.1", "b1", 1) | sep("b1_down", "b1", 0) | sep("b1_skip", "b1", 1)
+    )
     m |= cnl("b2.0", "b2", 0) | sep("b2.1", "b2", 0) | sep("b2_down", "b2", 1) | sep("b2_skip", "b2", 2)
     m |= cnl("middle.0", "m", 0) | cnl("middle.9", "m", 1)
     for k in range(1, 9):
@@ -139,7 +146,9 @@ def detect_tf_arch(checkpoint: TFCheckpoint) -> str:
     )
 
 
-def convert_checkpoint(source: str | Path | TFCheckpoint) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
+def convert_checkpoint(
+    source: str | Path | TFCheckpoint,
+) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
     """(state dict, generator config) of a TF1 AnimeGAN v1/v2 checkpoint; every tensor size- and crc-checked."""
     checkpoint = source if isinstance(source, TFCheckpoint) else TFCheckpoint(source)
     arch = detect_tf_arch(checkpoint)
@@ -147,7 +156,9 @@ def convert_checkpoint(source: str | Path | TFCheckpoint) -> tuple[dict[str, tor
     used = {name for name, _ in mapping.values()}
     extra = [n for n in generator_variables(checkpoint) if n not in used]
     if extra:
-        raise WeightsError(f"{checkpoint.prefix}: unexpected generator variable {extra[0]} for AnimeGAN {arch}")
+        raise WeightsError(
+            f"{checkpoint.prefix}: unexpected generator variable {extra[0]} for AnimeGAN {arch}"
+        )
     state: dict[str, torch.Tensor] = {}
     for key, (name, kind) in mapping.items():
         if name not in checkpoint.entries:
@@ -156,6 +167,35 @@ def convert_checkpoint(source: str | Path | TFCheckpoint) -> tuple[dict[str, tor
         if entry.shape != want:
             raise WeightsError(f"{checkpoint.prefix}: tensor {name} has shape {entry.shape}, expected {want}")
         if entry.dtype_code != 1:
-            raise WeightsError(f"{checkpoint.prefix}: tensor {name} is not float32 (dtype {entry.dtype_code})")
+            raise WeightsError(
+                f"{checkpoint.prefix}: tensor {name} is not float32 (dtype {entry.dtype_code})"
+            )
         state[key] = to_ours(checkpoint.read(name), kind)
     return state, {"arch": arch, **TF_CONFIGS[arch]}
+
+
+def convert_file(source: str | Path, output: str | Path) -> tuple[Path, dict[str, object]]:
+    """Convert ``source`` (a TF1 checkpoint folder or prefix, an ONNX v1/v2 generator, or any weights file we
+    load) into the safetensors file ``output`` with its config recorded; returns (output, config)."""
+    from animegan.weights.io import read_generator, save_generator
+    from animegan.weights.tf_checkpoint import checkpoint_prefix
+
+    source, output = Path(source), Path(output)
+    if output.suffix != ".safetensors":
+        raise WeightsError(
+            f"{output}: expected a .safetensors output (the format that records the generator config)"
+        )
+    prefix = None if source.is_file() else checkpoint_prefix(source)
+    if prefix is not None:
+        state, config = convert_checkpoint(prefix)
+    elif source.suffix.lower() == ".onnx":
+        from animegan.weights.onnx_weights import state_from_onnx
+
+        state, config = state_from_onnx(source)
+    elif source.is_dir():
+        raise WeightsError(f"{source}: folder holds no TF checkpoint (no 'checkpoint' file or *.index)")
+    else:
+        state, arch, recorded = read_generator(source)
+        config = {"arch": arch, **recorded}
+    save_generator(state, output, config=config, metadata={"animegan.source": source.name})
+    return output, config

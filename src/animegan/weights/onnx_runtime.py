@@ -25,7 +25,9 @@ def import_onnxruntime():
     try:
         import onnxruntime
     except ImportError:
-        raise WeightsError(f"ONNX generators need ONNX Runtime, which is not installed: {INSTALL_HINT}") from None
+        raise WeightsError(
+            f"ONNX generators need ONNX Runtime, which is not installed: {INSTALL_HINT}"
+        ) from None
     return onnxruntime
 
 
@@ -33,7 +35,9 @@ def providers_for(device: str, available: list[str]) -> list[str | tuple[str, di
     """Execution providers for ``device`` (auto, cpu, cuda, cuda:N), fastest first, the CPU last."""
     found = re.fullmatch(r"(auto|cpu|cuda)(?::(\d+))?", str(device))
     if not found:
-        raise WeightsError(f"unknown device {device!r} for an ONNX generator; expected auto, cpu, cuda or cuda:N")
+        raise WeightsError(
+            f"unknown device {device!r} for an ONNX generator; expected auto, cpu, cuda or cuda:N"
+        )
     kind, index = found.group(1), int(found.group(2) or 0)
     gpu = [(name, {"device_id": index}) for name in GPU_PROVIDERS if name in available]
     if kind == "cuda" and not gpu:
@@ -66,7 +70,9 @@ class OnnxGenerator:
             raise WeightsError(f"{self.path}: not a usable ONNX model ({first})") from None
         inputs, outputs = self.session.get_inputs(), self.session.get_outputs()
         if len(inputs) != 1 or not outputs:
-            raise WeightsError(f"{self.path}: expected one image input and an image output, got {len(inputs)} inputs")
+            raise WeightsError(
+                f"{self.path}: expected one image input and an image output, got {len(inputs)} inputs"
+            )
         self.input, self.output = inputs[0].name, outputs[0].name
         self.layout, self.fixed_size, self.fixed_batch = self._read_shape(inputs[0].shape)
         if inputs[0].type not in ("tensor(float)", "tensor(float16)"):
@@ -78,13 +84,17 @@ class OnnxGenerator:
 
     def _read_shape(self, shape: list) -> tuple[str, tuple[int, int] | None, bool]:
         if len(shape) != 4:
-            raise WeightsError(f"{self.path}: input {self.input} has shape {shape}, expected an image batch (4-D)")
+            raise WeightsError(
+                f"{self.path}: input {self.input} has shape {shape}, expected an image batch (4-D)"
+            )
         if shape[3] == 3:
             layout, spatial = "NHWC", shape[1:3]
         elif shape[1] == 3:
             layout, spatial = "NCHW", shape[2:4]
         else:
-            raise WeightsError(f"{self.path}: input {self.input} has shape {shape}; expected 3 channels (NHWC or NCHW)")
+            raise WeightsError(
+                f"{self.path}: input {self.input} has shape {shape}; expected 3 channels (NHWC or NCHW)"
+            )
         fixed = tuple(spatial) if all(isinstance(s, int) and s > 0 for s in spatial) else None
         return layout, fixed, isinstance(shape[0], int) and shape[0] > 0
 
@@ -94,9 +104,13 @@ class OnnxGenerator:
 
     def _run(self, batch: np.ndarray) -> np.ndarray:
         x = batch if self.layout == "NHWC" else batch.transpose(0, 3, 1, 2)
-        y = np.asarray(self.session.run([self.output], {self.input: np.ascontiguousarray(x, self.input_dtype)})[0])
+        y = np.asarray(
+            self.session.run([self.output], {self.input: np.ascontiguousarray(x, self.input_dtype)})[0]
+        )
         if y.ndim != 4:
-            raise WeightsError(f"{self.path}: output {self.output} has shape {y.shape}, expected an image batch")
+            raise WeightsError(
+                f"{self.path}: output {self.output} has shape {y.shape}, expected an image batch"
+            )
         y = y if self.layout == "NHWC" else y.transpose(0, 2, 3, 1)
         return y.astype(np.float32, copy=False)
 

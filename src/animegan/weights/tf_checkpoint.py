@@ -131,13 +131,17 @@ class _Table:
         offset, size = handle
         end = offset + size + BLOCK_TRAILER_SIZE
         if end > len(self.data) - FOOTER_SIZE:
-            raise WeightsError(f"{self.path}: truncated checkpoint index (block at {offset} runs past the end)")
+            raise WeightsError(
+                f"{self.path}: truncated checkpoint index (block at {offset} runs past the end)"
+            )
         contents = self.data[offset : offset + size + 1]  # with the compression byte the crc covers
         (stored,) = struct.unpack_from("<I", self.data, offset + size + 1)
         if masked_crc32c(contents) != stored:
             raise WeightsError(f"{self.path}: checkpoint index block at byte {offset} fails its crc32c check")
         if contents[-1] != 0:
-            raise WeightsError(f"{self.path}: compressed index blocks (type {contents[-1]}) are not supported")
+            raise WeightsError(
+                f"{self.path}: compressed index blocks (type {contents[-1]}) are not supported"
+            )
         return contents[:-1]
 
     def _entries(self, block: bytes) -> Iterator[tuple[bytes, bytes]]:
@@ -196,7 +200,9 @@ class TFCheckpoint:
         if shard not in self._shards:
             path = self.shard_path(shard)
             if not path.is_file():
-                raise WeightsError(f"{path}: checkpoint data file not found (the index names {self.num_shards})")
+                raise WeightsError(
+                    f"{path}: checkpoint data file not found (the index names {self.num_shards})"
+                )
             self._shards[shard] = path.read_bytes()
         return self._shards[shard]
 
@@ -206,12 +212,16 @@ class TFCheckpoint:
             raise WeightsError(f"{self.prefix}: checkpoint has no tensor {name!r}")
         entry = self.entries[name]
         if entry.sliced or entry.dtype_code not in DTYPES:
-            raise WeightsError(f"{self.prefix}: tensor {name!r} is sliced or of unsupported dtype {entry.dtype_code}")
+            raise WeightsError(
+                f"{self.prefix}: tensor {name!r} is sliced or of unsupported dtype {entry.dtype_code}"
+            )
         dtype = np.dtype(DTYPES[entry.dtype_code])
         expected = int(np.prod(entry.shape, dtype=np.int64)) * dtype.itemsize
         data = self._shard(entry.shard)
         if entry.size != expected:
-            raise WeightsError(f"{self.prefix}: tensor {name!r} has {entry.size} bytes for shape {entry.shape}")
+            raise WeightsError(
+                f"{self.prefix}: tensor {name!r} has {entry.size} bytes for shape {entry.shape}"
+            )
         if entry.offset + entry.size > len(data):
             raise WeightsError(
                 f"{self.shard_path(entry.shard)}: truncated: tensor {name!r} needs bytes "
@@ -219,7 +229,9 @@ class TFCheckpoint:
             )
         raw = memoryview(data)[entry.offset : entry.offset + entry.size]
         if entry.crc32c is not None and masked_crc32c(raw) != entry.crc32c:
-            raise WeightsError(f"{self.shard_path(entry.shard)}: tensor {name!r} fails its crc32c check (corrupt)")
+            raise WeightsError(
+                f"{self.shard_path(entry.shard)}: tensor {name!r} fails its crc32c check (corrupt)"
+            )
         return np.frombuffer(raw, dtype=dtype).reshape(entry.shape).copy()
 
 
