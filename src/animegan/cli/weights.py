@@ -66,6 +66,8 @@ def run_list(args: argparse.Namespace) -> int:
         )
         more = f" (+{len(entry.files) - 1} file)" if len(entry.files) > 1 else ""
         print(f"{'':<20} source: {released.url_for(entry.name)}{more}")
+        if entry.note:
+            print(f"{'':<20} note: {entry.note}")
     print("licences:")
     for text, tag in LICENCE_TAGS.items():
         print(f"  {tag}: {text}")

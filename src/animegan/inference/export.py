@@ -61,6 +61,7 @@ def _export_onnx(generator: nn.Module, example: torch.Tensor, path: Path, opset:
         },
         opset_version=opset,
         dynamo=False,
+        do_constant_folding=False,  # keeps every parameter under its state-dict name (ONNX Runtime folds at load)
     )
 
 

@@ -281,3 +281,31 @@ def test_weights_cli_lists_and_downloads(cache, server, capsys):
         rows["hayao"][6] == "non-commercial"
         and "source: https://github.com/TachibanaYoshino/AnimeGANv2" in out
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(released.RELEASED))
+def test_every_release_downloads_by_name(name, cache, server, monkeypatch):
+    """Fabricated files of each release's family under its upstream names (pins of real files replaced)."""
+    entry = released.RELEASED[name]
+    served = server.root / "weights"
+    if entry.family == "port":
+        fabricated_port_weights(served / entry.files[0].name)
+    elif entry.family == "onnx":
+        write_onnx(served / entry.files[0].name)
+    else:
+        fabricated_tf_release(served, entry.files[0].name[: -len(".index")], arch=entry.arch)
+    if any(f.sha256 or f.git_blob for f in entry.files):
+        files = tuple(ReleasedFile(f.path) for f in entry.files)
+        monkeypatch.setitem(released.RELEASED, name, ReleasedWeights(
+            name, entry.family, entry.arch, entry.train_size, "test", entry.base_url, files, entry.licence))  # fmt: skip
+    path = released.fetch(name, base_url=server.base, quiet=True)
+    assert path == released.cached_path(name) and released.verify_cached(name) == path
+    from animegan.weights.io import load_weights
+
+    generator = load_weights(path)
+    if entry.family == "onnx":
+        assert generator.family == "v3"
+    else:
+        assert generator.config()["arch"] == entry.arch
+        assert generator.config()["upsample"] == ("tf1" if entry.family == "tf" else "align_corners")
