@@ -90,11 +90,11 @@ def test_v2_layer_norm_epsilon_is_tfs(tf_weights) -> None:
     assert {m.eps for m in generator.modules() if isinstance(m, torch.nn.GroupNorm)} == {1e-12}
 
 
-def convert_checkpoint_from(variables: dict[str, np.ndarray], tmp: Path | None = None):
+def convert_checkpoint_from(variables: dict[str, np.ndarray]):
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
-        return convert_checkpoint(write_checkpoint(Path(tmp or folder) / "m.ckpt", variables))
+        return convert_checkpoint(write_checkpoint(Path(folder) / "m.ckpt", variables))
 
 
 def test_weights_land_where_the_port_keeps_them(tf_weights) -> None:
