@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from animegan.errors import WeightsError
-from animegan.nets.generator import TF_V2
+from animegan.nets.generator import TF_V2, build_generator
 from animegan.weights.io import reference_shapes
 from animegan.weights.tf_checkpoint import TFCheckpoint
 
@@ -197,5 +197,7 @@ def convert_file(source: str | Path, output: str | Path) -> tuple[Path, dict[str
     else:
         state, arch, recorded = read_generator(source)
         config = {"arch": arch, **recorded}
-    save_generator(state, output, config=config, metadata={"animegan.source": source.name})
-    return output, config
+    arch = str(config.pop("arch"))
+    full = build_generator(arch, **config).config()  # the architecture's defaults filled in
+    save_generator(state, output, config=full, metadata={"animegan.source": source.name})
+    return output, full

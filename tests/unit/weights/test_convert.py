@@ -138,3 +138,18 @@ def test_unexpected_generator_variable(tf_weights, tmp_path) -> None:
     variables = {**tf_weights["v2"], "generator/G_MODEL/F/Conv/weights": np.zeros((3, 3, 3, 3), np.float32)}
     with pytest.raises(WeightsError, match="unexpected generator variable generator/G_MODEL/F/Conv/weights"):
         convert_checkpoint(write_checkpoint(tmp_path / "m.ckpt", variables))
+
+
+def test_convert_file_keeps_a_port_file_in_the_ports_mode(tmp_path) -> None:
+    from animegan.weights.convert import convert_file
+    from animegan.weights.io import load_generator
+
+    torch.manual_seed(2)
+    port = GeneratorV2().eval()
+    torch.save(port.state_dict(), tmp_path / "paprika.pt")
+    out, config = convert_file(tmp_path / "paprika.pt", tmp_path / "paprika.safetensors")
+    assert config == {"arch": "v2", "upsample": "align_corners", "norm_eps": 1e-5}
+    converted = load_generator(out)
+    x = torch.rand(1, 3, 36, 44) * 2 - 1
+    with torch.no_grad():
+        assert torch.equal(converted(x), port(x))
