@@ -45,9 +45,9 @@ def photo(h: int, w: int) -> np.ndarray:
 def load_generator(weights: str | None) -> torch.nn.Module:
     if weights:
         from animegan.weights import released
-        from animegan.weights.io import load_generator as load
+        from animegan.weights.io import load_weights
 
-        return load(released.resolve(weights))
+        return load_weights(released.resolve(weights))
     torch.manual_seed(0)
     return GeneratorV2()
 

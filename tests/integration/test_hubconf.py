@@ -17,7 +17,7 @@ import pytest
 import torch
 from local_server import serve_folder
 from PIL import Image
-from port_reference import port_forward, port_state_dict
+from helpers.port_reference import port_forward, port_state_dict
 
 from animegan.errors import WeightsError
 

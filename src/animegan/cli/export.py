@@ -13,7 +13,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Export generator weights; input float32 NCHW RGB in [-1, 1], output in [-1, 1]. The file is "
         "checked against eager PyTorch (max abs difference <= 1e-4) before it is kept.",
     )
-    parser.add_argument("--weights", required=True, help="generator file or released name")
+    parser.add_argument(
+        "--weights", required=True, help="generator file, TF checkpoint folder/prefix, or released name"
+    )
     parser.add_argument("--format", choices=("onnx", "torchscript"), default="onnx", help="default onnx")
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="output file (.onnx / .pt)")
     parser.add_argument("--url", help="base URL for downloading released weights")
@@ -25,10 +27,12 @@ def run(args: argparse.Namespace) -> int:
     from animegan.errors import AnimeGANError
     from animegan.inference.export import export
     from animegan.weights import released
-    from animegan.weights.io import load_generator
+    from animegan.weights.io import load_weights
 
     try:
-        generator = load_generator(released.resolve(args.weights, base_url=args.url))
+        generator = load_weights(released.resolve(args.weights, base_url=args.url))
+        if not hasattr(generator, "state_dict"):
+            raise AnimeGANError(f"{args.weights}: already an ONNX model; export takes PyTorch or TF weights")
         error = export(generator, args.output, args.format, check=not args.no_check)
     except AnimeGANError as exc:
         print(f"animegan export: error: {exc}", file=sys.stderr)

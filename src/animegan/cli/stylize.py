@@ -26,9 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("-o", "--output", required=True, metavar="OUT", help="output folder, or file for one input")
     add(
         "--weights",
-        help="generator file (.pt/.ckpt/.safetensors) or released name (see `animegan weights list`)",
+        help="generator file (.pt/.ckpt/.safetensors/.onnx), TF checkpoint folder or .ckpt prefix, or released "
+        "name (see `animegan weights list`)",
     )
-    add("--url", help="base URL for downloading released weights (default: the port's GitHub)")
+    add("--url", help="folder URL holding released weight files (default: each file's source)")
     add("--device", default=DEFAULTS.device, help="auto, cpu, cuda, cuda:N (default %(default)s)")
     add("--precision", default=DEFAULTS.precision, choices=PRECISIONS, help="default %(default)s")
     add("--max-side", type=int, metavar="N", help="downscale inputs whose longer side exceeds N")

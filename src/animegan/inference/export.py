@@ -33,11 +33,19 @@ def export_torchscript(generator: nn.Module, path: Path) -> None:
 
 
 def export_onnx(generator: nn.Module, path: Path, opset: int = 18) -> None:
-    """ONNX with dynamic batch, height and width."""
+    """ONNX with dynamic batch, height and width; the generator's config is recorded in the metadata
+    (``animegan.arch``, ``animegan.upsample``, ...) so that ``animegan weights convert`` can rebuild it."""
     example = torch.zeros(1, 3, *EXAMPLE_SIZE)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _export_onnx(generator, example, path, opset)
+    if hasattr(generator, "config"):
+        import onnx
+
+        model = onnx.load(str(path))
+        for key, value in generator.config().items():
+            model.metadata_props.add(key=f"animegan.{key}", value=str(value))
+        onnx.save(model, str(path))
 
 
 def _export_onnx(generator: nn.Module, example: torch.Tensor, path: Path, opset: int) -> None:
@@ -53,6 +61,7 @@ def _export_onnx(generator: nn.Module, example: torch.Tensor, path: Path, opset:
         },
         opset_version=opset,
         dynamo=False,
+        do_constant_folding=False,  # keeps every parameter under its state-dict name (ONNX Runtime folds at load)
     )
 
 

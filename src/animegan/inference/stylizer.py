@@ -82,13 +82,19 @@ class Stylizer:
         quiet: bool = False,
         **kwargs,
     ) -> Stylizer:
-        """Build from a weights file (ours, a Lightning checkpoint, the port's .pt, .safetensors) or a released
-        name (downloaded once into the cache); ``None`` uses a cached released model if there is one."""
+        """Build from weights: a file (ours, a Lightning checkpoint, the port's .pt, a converted .safetensors), a
+        TF1 checkpoint (folder or ``.ckpt`` prefix), an ``.onnx`` generator (then an ``OnnxStylizer``) or a
+        released name (downloaded once into the cache); ``None`` uses a cached released model if there is one."""
         from animegan.weights import released
-        from animegan.weights.io import load_generator
+        from animegan.weights.io import load_weights
 
         path: Path = released.resolve(weights, base_url=base_url, quiet=quiet)
-        stylizer = cls(load_generator(path), device=device, precision=precision, **kwargs)
+        generator = load_weights(path, device=str(device))
+        if not isinstance(generator, nn.Module):
+            from animegan.inference.onnx_stylizer import OnnxStylizer
+
+            return OnnxStylizer(generator, precision=precision, tile=kwargs.get("tile"))
+        stylizer = cls(generator, device=device, precision=precision, **kwargs)
         stylizer.weights_path = path
         return stylizer
 

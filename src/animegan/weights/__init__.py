@@ -1,5 +1,7 @@
-"""Generator weights: safe loading and saving with architecture detection (``io``), the released registry with
-licences (``released``) and a numpy-only unpickler for the Caffe VGG19 file (``safe_pickle``).
+"""Generator weights: the one loader and safe saving with the generator config in the metadata (``io``), the
+released registry with licences (``registry``) and its downloads (``released``), TF1 checkpoints read without
+TensorFlow (``tf_checkpoint``) and converted (``convert``), ONNX generators (``onnx_runtime``, ``onnx_weights``),
+and a numpy-only unpickler for the Caffe VGG19 file (``safe_pickle``).
 
 Kept free of imports so that ``animegan weights list`` and the registry never load torch.
 """

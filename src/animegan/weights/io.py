@@ -1,7 +1,10 @@
-"""Safe loading and saving of generator weights: our files, our Lightning checkpoints, the PyTorch port's files.
+"""Safe loading and saving of generator weights: our files, our Lightning checkpoints, the PyTorch port's files,
+converted TF checkpoints, TF checkpoints themselves and ONNX generators (``load_weights``, the one loader).
 
 Every load goes through ``torch.load(..., weights_only=True)`` (or safetensors): a pickle that would run code is
-refused with one line, and nothing in it is executed.
+refused with one line, and nothing in it is executed. A ``.safetensors`` file records the generator's config
+(architecture, upsampling mode, norm epsilon) in its metadata (``animegan.*`` keys) and is rebuilt with it; files
+without that metadata (the port's ``.pt`` files, our training's ``generator.pt``) get the architecture's defaults.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from animegan.errors import WeightsError
 from animegan.nets.generator import GENERATORS, build_generator
 
 CHECKPOINT_PREFIXES = ("generator.", "module.generator.", "model.generator.")
+META = "animegan."  # safetensors metadata keys: animegan.arch, animegan.upsample, animegan.norm_eps, ...
+CONFIG_KEYS = {"upsample": str, "norm_eps": float}
 _reference_shapes: dict[str, dict[str, torch.Size]] = {}
 
 
@@ -28,7 +33,7 @@ def reference_shapes(arch: str) -> dict[str, torch.Size]:
     return _reference_shapes[arch]
 
 
-def _read_file(path: Path) -> object:
+def _read_file(path: Path) -> tuple[object, dict[str, str]]:
     if not path.exists():
         raise WeightsError(f"{path}: weights file not found")
     if not path.is_file():
@@ -36,16 +41,17 @@ def _read_file(path: Path) -> object:
     if path.stat().st_size == 0:
         raise WeightsError(f"{path}: file is empty; expected a generator state dict")
     if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
+        from safetensors import safe_open
 
         try:
-            return load_file(str(path))
+            with safe_open(str(path), framework="pt") as f:
+                return {k: f.get_tensor(k) for k in f.keys()}, dict(f.metadata() or {})  # noqa: SIM118
         except Exception as exc:  # noqa: BLE001 - safetensors raises several types for a bad header
             raise WeightsError(
                 f"{path}: not a valid safetensors file ({str(exc).splitlines()[0][:100]})"
             ) from None
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True), {}
     except pickle.UnpicklingError as exc:
         first = str(exc).strip().splitlines()[0][:160]
         raise WeightsError(
@@ -120,32 +126,111 @@ def detect_arch(
     )
 
 
+def config_from_metadata(metadata: dict[str, str], arch: str, origin: str) -> dict[str, object]:
+    """The generator config a file's metadata records (empty: the architecture's defaults)."""
+    config: dict[str, object] = {}
+    for key, kind in CONFIG_KEYS.items():
+        if META + key in metadata:
+            try:
+                config[key] = kind(metadata[META + key])
+            except ValueError:
+                raise WeightsError(f"{origin}: bad metadata {META}{key}={metadata[META + key]!r}") from None
+    try:
+        build_generator(arch, **config)
+    except (TypeError, ValueError) as exc:
+        raise WeightsError(f"{origin}: metadata names an unusable {arch} config ({exc})") from None
+    return config
+
+
+def read_generator(
+    path: str | Path, expected_arch: str | None = None
+) -> tuple[dict[str, torch.Tensor], str, dict[str, object]]:
+    """Read a weights file safely; return (state dict, architecture, config from its metadata)."""
+    path = Path(path)
+    obj, metadata = _read_file(path)
+    state = extract_generator_state(obj, origin=str(path))
+    recorded = metadata.get(META + "arch")
+    if recorded and expected_arch and recorded != expected_arch:
+        raise WeightsError(f"{path}: holds an AnimeGAN {recorded} generator, expected {expected_arch}")
+    arch = detect_arch(state, origin=str(path), expected=recorded or expected_arch)
+    return state, arch, config_from_metadata(metadata, arch, str(path))
+
+
 def load_generator_state(
     path: str | Path, expected_arch: str | None = None
 ) -> tuple[dict[str, torch.Tensor], str]:
     """Read a weights file safely; return (state dict, architecture)."""
-    path = Path(path)
-    state = extract_generator_state(_read_file(path), origin=str(path))
-    return state, detect_arch(state, origin=str(path), expected=expected_arch)
+    state, arch, _ = read_generator(path, expected_arch)
+    return state, arch
+
+
+def build_loaded(state: dict[str, torch.Tensor], arch: str, config: dict[str, object]) -> nn.Module:
+    """A generator of ``arch`` and ``config`` in eval mode with ``state`` loaded strict."""
+    generator = build_generator(arch, **config)
+    generator.load_state_dict(state, strict=True)
+    return generator.eval()
 
 
 def load_generator(
     path: str | Path, expected_arch: str | None = None, map_location: str | torch.device = "cpu"
 ) -> nn.Module:
-    """A generator in eval mode with the weights of ``path`` loaded strict."""
-    state, arch = load_generator_state(path, expected_arch)
-    generator = build_generator(arch)
-    generator.load_state_dict(state, strict=True)
-    return generator.to(map_location).eval()
+    """A generator in eval mode with the weights of ``path`` loaded strict, built with the file's config."""
+    return build_loaded(*read_generator(path, expected_arch)).to(map_location)
 
 
-def save_generator(generator: nn.Module | Mapping[str, torch.Tensor], path: str | Path) -> Path:
-    """Save a generator's plain state dict (CPU tensors) atomically; ``.safetensors`` or torch format by suffix."""
+def load_weights(path: str | Path, device: str = "cpu"):
+    """The generator of any supported weights: a weights file (ours, the port's, a Lightning checkpoint,
+    .safetensors), a TF1 checkpoint (folder, ``.ckpt`` prefix or its ``.index``: converted in memory) or an
+    ``.onnx`` generator (an ``OnnxGenerator`` whose ONNX Runtime providers follow ``device``). Torch generators
+    are returned on the CPU in eval mode."""
+    path = Path(path)
+    if path.suffix.lower() == ".onnx":
+        from animegan.weights.onnx_runtime import OnnxGenerator
+
+        return OnnxGenerator(path, device=device)
+    if not path.is_file():
+        from animegan.weights.tf_checkpoint import checkpoint_prefix
+
+        prefix = checkpoint_prefix(path)
+        if prefix is not None:
+            from animegan.weights.convert import convert_checkpoint
+
+            state, config = convert_checkpoint(prefix)
+            return build_loaded(state, str(config.pop("arch")), config)
+        if path.is_dir():
+            raise WeightsError(
+                f"{path}: folder holds no TF checkpoint (no 'checkpoint' file or *.index); "
+                "expected a weights file, a TF checkpoint folder or a .ckpt prefix"
+            )
+    return load_generator(path)
+
+
+def save_generator(
+    generator: nn.Module | Mapping[str, torch.Tensor],
+    path: str | Path,
+    config: Mapping[str, object] | None = None,
+    metadata: Mapping[str, str] | None = None,
+) -> Path:
+    """Save a generator's plain state dict (CPU tensors) atomically; ``.safetensors`` or torch format by suffix.
+
+    ``.safetensors`` files record the config (the module's, or ``config``) and ``metadata`` (``animegan.*``
+    provenance); a config other than the architecture's default can only be saved there.
+    """
     state = generator.state_dict() if isinstance(generator, nn.Module) else dict(generator)
     state = {k: v.detach().to("cpu").contiguous() for k, v in state.items()}
-    detect_arch(state, origin=str(path))
+    arch = detect_arch(state, origin=str(path))
+    if config is None:
+        config = generator.config() if isinstance(generator, nn.Module) else {"arch": arch}
+    config = {k: v for k, v in config.items() if k != "arch"}
     if Path(path).suffix == ".safetensors":
         from safetensors.torch import save_file
 
-        return atomic_write(path, lambda tmp: save_file(state, str(tmp)))
+        recorded = build_generator(arch, **config).config()
+        meta = {f"{META}{k}": str(v) for k, v in recorded.items()} | dict(metadata or {})
+        return atomic_write(path, lambda tmp: save_file(state, str(tmp), metadata=meta))
+    if build_generator(arch, **config).config() != build_generator(arch).config():
+        raise WeightsError(
+            f"{path}: this {arch} generator's config {config} can only be recorded in a .safetensors file; "
+            "save it as .safetensors"
+        )
     return atomic_write(path, lambda tmp: torch.save(state, tmp))

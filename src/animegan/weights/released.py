@@ -1,45 +1,36 @@
-"""Released generator weights (the PyTorch port's ``.pt`` files): registry, cache, download, hash pinning.
+"""Released generator weights: cache, download (resumable, verified), one-time TF conversion, hash pinning.
 
-The published hashes are not known here, so the registry allows ``sha256=None``: the hash computed after the
-first download is recorded beside the file (``<name>.pt.sha256``) and every later use verifies against it.
+Where each family lives in the cache (``$ANIMEGAN_CACHE/weights``, default ``~/.cache/animegan/weights``):
+the port's files and ONNX models under their upstream names (``paprika.pt``, ``AnimeGANv3_Hayao_36.onnx``); a
+TF checkpoint's files under ``tf/<name>/`` and its conversion as ``<name>.safetensors`` (which records its
+config and name in its metadata). Beside each file, ``<file>.sha256`` holds the hash recorded when it was
+written; every later use checks it. The file names keep earlier caches valid: a ``paprika.pt`` downloaded
+before the TF originals were added is the port's Paprika, now named ``paprika_port``, and stays that.
+Torch is only imported to check or convert downloads.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-from dataclasses import dataclass
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from animegan.errors import DownloadError, WeightsError
 from animegan.fetch import download, sha256_of
+from animegan.weights.registry import (
+    DEFAULT_FACE_MODEL,
+    DEFAULT_ORDER,
+    RELEASED,
+    ReleasedFile,
+    ReleasedWeights,
+)
 
-DEFAULT_BASE_URL = "https://github.com/bryandlee/animegan2-pytorch/raw/main/weights"
 BASE_URL_ENV = "ANIMEGAN_WEIGHTS_URL"
 CACHE_ENV = "ANIMEGAN_CACHE"
-
-
-@dataclass(frozen=True)
-class ReleasedWeights:
-    """One released generator: its name, architecture, training image size and (if published) sha256."""
-
-    name: str
-    arch: str
-    train_size: int
-    description: str
-    sha256: str | None = None
-
-
-RELEASED: dict[str, ReleasedWeights] = {
-    w.name: w
-    for w in (
-        ReleasedWeights("paprika", "v2", 256, "scenes, converted from the TF AnimeGANv2 Paprika checkpoint"),
-        ReleasedWeights("face_paint_512_v2", "v2", 512, "faces (aligned 512x512 crops), v2"),
-        ReleasedWeights("face_paint_512_v1", "v2", 512, "faces (aligned 512x512 crops), v1"),
-        ReleasedWeights("celeba_distill", "v2", 256, "faces, distilled from CelebA (256x256)"),
-    )
-}
-DEFAULT_FACE_MODEL = "face_paint_512_v2"  # the face model of `--faces` and `animegan faces`
-DEFAULT_ORDER = ("paprika", "face_paint_512_v2", "celeba_distill", "face_paint_512_v1")
+DEFAULT_BASE_URL = RELEASED["paprika_port"].base_url  # the port's folder (kept for callers of the old name)
+__all__ = ["DEFAULT_FACE_MODEL", "RELEASED", "ReleasedWeights", "fetch", "lookup", "resolve"]
 
 
 def cache_dir() -> Path:
@@ -48,33 +39,55 @@ def cache_dir() -> Path:
     return Path(root).expanduser() / "weights"
 
 
+def lookup(name: str) -> ReleasedWeights:
+    if name not in RELEASED:
+        raise WeightsError(f"unknown released weights {name!r}; expected one of {', '.join(RELEASED)}")
+    return RELEASED[name]
+
+
+def urls_for(name: str, base_url: str | None = None) -> list[str]:
+    """Download URLs of a release's files. ``base_url`` (or ``$ANIMEGAN_WEIGHTS_URL``) names a folder, e.g. a
+    mirror, that holds the files under their upstream names; by default each file comes from its source."""
+    entry, override = lookup(name), base_url or os.environ.get(BASE_URL_ENV)
+    if override:
+        return [f"{override.rstrip('/')}/{f.name}" for f in entry.files]
+    return [f"{entry.base_url}/{f.path}" for f in entry.files]
+
+
 def url_for(name: str, base_url: str | None = None) -> str:
-    """Download URL of a released name (base URL from the argument, ``$ANIMEGAN_WEIGHTS_URL`` or the port)."""
-    base = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-    return f"{base.rstrip('/')}/{name}.pt"
+    """The download URL of a release's first file."""
+    return urls_for(name, base_url)[0]
 
 
 def cached_path(name: str) -> Path:
-    return cache_dir() / f"{name}.pt"
+    """The file ``--weights NAME`` loads: the download itself, or the conversion of a TF checkpoint."""
+    entry = lookup(name)
+    return cache_dir() / (f"{name}.safetensors" if entry.family == "tf" else entry.files[0].name)
+
+
+def source_dir(name: str) -> Path:
+    return cache_dir() / "tf" / name
 
 
 def _hash_file(path: Path) -> Path:
     return path.with_name(path.name + ".sha256")
 
 
+def _recorded(path: Path) -> str | None:
+    hash_file = _hash_file(path)
+    return hash_file.read_text().split()[0] if hash_file.is_file() else None
+
+
+def _record(path: Path, digest: str) -> None:
+    _hash_file(path).write_text(f"{digest}  {path.name}\n")
+
+
 def expected_sha256(name: str) -> str | None:
-    """The published hash if known, else the one recorded at the first download, else None."""
+    """The published hash of the file ``name`` loads, if any, else the one recorded when it was written."""
     entry = lookup(name)
-    if entry.sha256:
+    if entry.family != "tf" and entry.sha256:
         return entry.sha256
-    recorded = _hash_file(cached_path(name))
-    return recorded.read_text().split()[0] if recorded.is_file() else None
-
-
-def lookup(name: str) -> ReleasedWeights:
-    if name not in RELEASED:
-        raise WeightsError(f"unknown released weights {name!r}; expected one of {', '.join(RELEASED)}")
-    return RELEASED[name]
+    return _recorded(cached_path(name))
 
 
 def is_cached(name: str) -> bool:
@@ -93,26 +106,99 @@ def verify_cached(name: str) -> Path:
     return path
 
 
-def fetch(name: str, base_url: str | None = None, quiet: bool = False) -> Path:
-    """Download ``name`` into the cache (once), check it is a generator of the registered arch, pin its hash."""
-    from animegan.weights.io import load_generator_state
+def git_blob_of(path: Path) -> str:
+    """Git's blob id of a file (how a repository's tree names its content)."""
+    digest = hashlib.sha1(f"blob {path.stat().st_size}\0".encode(), usedforsecurity=False)
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
-    entry = lookup(name)
-    dest = cached_path(name)
+
+def _download_file(file: ReleasedFile, url: str, dest: Path, quiet: bool) -> None:
+    """One file into ``dest`` (resumed if a previous attempt stopped), verified, its hash recorded."""
+    expected = file.sha256 or _recorded(dest)
+    fetched = download(url, dest, sha256=expected, size=file.size, quiet=quiet)
+    if file.git_blob and git_blob_of(dest) != file.git_blob:
+        dest.unlink()
+        raise DownloadError(
+            f"{url}: content differs from the repository's ({file.git_blob[:12]}...); removed"
+        )
+    _record(dest, fetched.sha256)
+
+
+def _forget(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    _hash_file(path).unlink(missing_ok=True)
+
+
+def _check_usable(entry: ReleasedWeights, path: Path) -> None:
+    if entry.family == "onnx":
+        from animegan.weights.onnx_runtime import OnnxGenerator, import_onnxruntime
+
+        try:
+            import_onnxruntime()
+        except WeightsError:
+            return  # checked when it is first run, where the missing runtime is reported
+        OnnxGenerator(path, device="cpu")
+    else:
+        from animegan.weights.io import load_generator_state
+
+        load_generator_state(path, expected_arch=entry.arch)
+
+
+def _convert(entry: ReleasedWeights, prefix: Path, dest: Path) -> None:
+    from animegan.weights.convert import convert_checkpoint
+    from animegan.weights.io import save_generator
+
+    state, config = convert_checkpoint(prefix)
+    meta = {"animegan.name": entry.name, "animegan.source": f"{entry.base_url}/{entry.files[0].path}"}
+    save_generator(state, dest, config=config, metadata=meta)
+
+
+def announce_licence(entry: ReleasedWeights) -> None:
+    print(f"animegan: {entry.name}: licence: {entry.licence}", file=sys.stderr)
+
+
+def fetch(
+    name: str,
+    base_url: str | None = None,
+    quiet: bool = False,
+    announce: Callable[[ReleasedWeights], None] = announce_licence,
+) -> Path:
+    """Download ``name`` into the cache once (TF checkpoints converted once), verified; return the file to load.
+
+    The licence is announced once, when the download happens. A file that is not a usable generator of the
+    registered architecture is removed again, so that nothing unusable stays under a cache name.
+    """
+    entry, dest = lookup(name), cached_path(name)
     if dest.is_file():
         return verify_cached(name)
-    fetched = download(url_for(name, base_url), dest, sha256=expected_sha256(name), quiet=quiet)
+    urls = urls_for(name, base_url)
+    announce(entry)
+    targets = [source_dir(name) / f.name for f in entry.files] if entry.family == "tf" else [dest]
     try:
-        load_generator_state(dest, expected_arch=entry.arch)
+        for file, url, target in zip(entry.files, urls, targets, strict=True):
+            _download_file(file, url, target, quiet)
+    except DownloadError as exc:
+        alternative = "paprika_port" if name == "paprika" and is_cached("paprika_port") else None
+        hint = f" (the port's Paprika is cached: --weights {alternative})" if alternative else ""
+        raise DownloadError(f"{exc}{hint}") from None
+    try:
+        if entry.family == "tf":
+            _convert(entry, targets[0].with_name(targets[0].name[: -len(".index")]), dest)
+        _check_usable(entry, dest)
     except WeightsError as exc:
-        dest.unlink(missing_ok=True)
-        raise DownloadError(f"{url_for(name, base_url)}: downloaded file is not usable ({exc})") from None
-    _hash_file(dest).write_text(f"{fetched.sha256}  {dest.name}\n")
+        for target in {*targets, dest}:
+            _forget(target)
+        raise DownloadError(f"{urls[0]}: downloaded {entry.family} weights are not usable ({exc})") from None
+    if entry.family == "tf":
+        _record(dest, sha256_of(dest))
     return dest
 
 
 def default_cached() -> str | None:
-    """The first released name already in the cache (scene model first), or None."""
+    """The first released name already in the cache (scene models first), or None."""
     return next((name for name in DEFAULT_ORDER if is_cached(name)), None)
 
 
@@ -126,7 +212,8 @@ def how_to_get_weights() -> str:
 
 
 def resolve(spec: str | os.PathLike | None, base_url: str | None = None, quiet: bool = False) -> Path:
-    """A weights file for ``spec``: an existing path, a released name (cached or downloaded) or the cached default."""
+    """Weights for ``spec``: an existing path (file, TF checkpoint folder or prefix), a released name (cached or
+    downloaded) or the cached default."""
     if spec is None:
         name = default_cached()
         if name is None:

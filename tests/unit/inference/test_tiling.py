@@ -75,3 +75,19 @@ def test_tiled_1024_matches_untiled(astronaut):
     tiled = stylizer(photo)
     assert tiled.shape == photo.shape
     assert psnr(tiled, whole) >= 35.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arch", ["v2", "v1"])
+def test_tiles_agree_for_the_tf_graphs_modes_too(astronaut, arch):
+    """Converted TF weights run in TF1 legacy-upsampling mode (and v1 with its resize branches): tiles still match.
+    v1 sees further (eight residual blocks at a quarter of the size), so its tiles need a wider overlap."""
+    from animegan.nets import build_generator
+
+    torch.manual_seed(3)
+    config = {"upsample": "tf1", "norm_eps": 1e-12} if arch == "v2" else {"upsample": "tf1"}
+    stylizer = Stylizer(build_generator(arch, **config), device="cpu", precision="fp32")
+    photo = astronaut[::4, ::4].copy() if arch == "v2" else astronaut[::4, ::4][32:96].copy()  # v1: two tiles
+    whole = stylizer(photo)
+    stylizer.tile, stylizer.tile_overlap, stylizer.tile_stats_side = 64, 16 if arch == "v2" else 32, 128
+    assert psnr(stylizer(photo), whole) >= (35.0 if arch == "v2" else 33.0)

@@ -143,3 +143,54 @@ def test_foreign_state_dict_matches_neither_arch(tmp_path: Path) -> None:
     with pytest.raises(WeightsError, match="neither v1 nor v2") as e:
         load_generator_state(path)
     assert "conv1.weight" in assert_one_line(e)
+
+
+def test_safetensors_records_the_config_and_rebuilds_with_it(tmp_path: Path) -> None:
+    from safetensors import safe_open
+
+    torch.manual_seed(4)
+    tf_mode = GeneratorV2(upsample="tf1", norm_eps=1e-12).eval()
+    path = save_generator(tf_mode, tmp_path / "tf.safetensors", metadata={"animegan.source": "test"})
+    with safe_open(str(path), framework="pt") as f:
+        meta = f.metadata()
+    assert (
+        meta["animegan.upsample"] == "tf1"
+        and meta["animegan.arch"] == "v2"
+        and meta["animegan.source"] == "test"
+    )
+    loaded = load_generator(path)
+    assert loaded.config() == tf_mode.config() and same_output(tf_mode, loaded)
+    plain = save_generator(GeneratorV2(), tmp_path / "port.safetensors")
+    assert load_generator(plain).config() == {"arch": "v2", "upsample": "align_corners", "norm_eps": 1e-5}
+
+
+def test_a_non_default_config_is_not_saved_where_it_would_be_lost(tmp_path: Path) -> None:
+    with pytest.raises(WeightsError, match="only be recorded in a .safetensors file") as info:
+        save_generator(GeneratorV2(upsample="tf1"), tmp_path / "tf.pt")
+    assert_one_line(info)
+    assert not (tmp_path / "tf.pt").exists()
+    save_generator(GeneratorV1(), tmp_path / "v1.pt")  # v1's default is the TF graph: nothing to record
+
+
+def test_metadata_that_contradicts_the_file_is_refused(tmp_path: Path) -> None:
+    from safetensors.torch import save_file
+
+    state = {k: v.contiguous() for k, v in GeneratorV2().state_dict().items()}
+    save_file(state, str(tmp_path / "a.safetensors"), metadata={"animegan.arch": "v1"})
+    with pytest.raises(WeightsError, match="not an AnimeGAN v1 generator"):
+        load_generator(tmp_path / "a.safetensors")
+    save_file(state, str(tmp_path / "b.safetensors"), metadata={"animegan.upsample": "bicubic"})
+    with pytest.raises(WeightsError, match="unusable v2 config") as info:
+        load_generator(tmp_path / "b.safetensors")
+    assert_one_line(info)
+    save_file(state, str(tmp_path / "c.safetensors"), metadata={"animegan.arch": "v2"})
+    with pytest.raises(WeightsError, match="holds an AnimeGAN v2 generator, expected v1"):
+        load_generator(tmp_path / "c.safetensors", expected_arch="v1")
+
+
+def test_a_folder_without_a_checkpoint_is_one_line(tmp_path: Path) -> None:
+    from animegan.weights.io import load_weights
+
+    with pytest.raises(WeightsError, match="folder holds no TF checkpoint") as info:
+        load_weights(tmp_path)
+    assert_one_line(info)

@@ -1,108 +1,91 @@
-"""Released weights: registry, download from a loopback server, hash pinning, offline reuse, clear errors."""
+"""Released weights: the registry of every family with licences; the port's files downloaded from a loopback
+server (fabricated), hash pinning, offline reuse, the CLI, and earlier caches kept as what they were."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import torch
+from helpers.fabricated import fabricated_port_weights
 
 from animegan.errors import DownloadError, WeightsError
-from animegan.nets import GeneratorV2
 from animegan.weights import released
+from animegan.weights.registry import AUTHORS_LICENCE, ReleasedFile, ReleasedWeights
 
 
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("ANIMEGAN_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv("ANIMEGAN_WEIGHTS_URL", raising=False)
-    return tmp_path / "cache" / "weights"
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """An HTTP server on 127.0.0.1 serving tmp_path/served; yields (base URL, folder)."""
-    root = tmp_path / "served"
-    root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/weights", root
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def fabricated_port_weights(path: Path, seed: int = 0) -> bytes:
-    """A state dict in the PyTorch port's format (random values, labelled as fabricated)."""
-    torch.manual_seed(seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(GeneratorV2().state_dict(), path)
-    return path.read_bytes()
-
-
-def test_registry_lists_the_four_released_v2_models():
-    assert set(released.RELEASED) == {"face_paint_512_v2", "face_paint_512_v1", "celeba_distill", "paprika"}
-    assert all(w.arch == "v2" for w in released.RELEASED.values())
-    assert released.url_for("paprika", None).endswith(
+def test_registry_lists_every_family_with_licences():
+    names = set(released.RELEASED)
+    assert {
+        "hayao",
+        "shinkai",
+        "paprika",
+        "hayao_v1",
+        "v3_hayao",
+        "v3_shinkai",
+        "v3_portrait_sketch",
+    } <= names
+    port = {"face_paint_512_v2", "face_paint_512_v1", "celeba_distill", "paprika_port"}  # the port's four
+    assert {n for n, w in released.RELEASED.items() if w.family == "port"} == port
+    assert all(released.RELEASED[n].arch == "v2" for n in port)
+    assert released.url_for("paprika_port", None).endswith(
         "bryandlee/animegan2-pytorch/raw/main/weights/paprika.pt"
     )
+    assert [(released.RELEASED[n].family, released.RELEASED[n].arch) for n in ("hayao", "hayao_v1", "v3_hayao")] == [
+        ("tf", "v2"), ("tf", "v1"), ("onnx", "v3")]  # fmt: skip
+    authors = [w for w in released.RELEASED.values() if w.family != "port"]
+    assert authors and all(w.licence == AUTHORS_LICENCE and "non-commercial" in w.licence for w in authors)
+    assert (
+        "non-commercial" in released.RELEASED["paprika_port"].licence
+    )  # converted from the authors' Paprika
+    assert released.urls_for("hayao")[1].endswith("AnimeGANv2/raw/master/checkpoint/generator_Hayao_weight/"
+                                                   "Hayao-64.ckpt.data-00000-of-00001")  # fmt: skip
 
 
 def test_download_once_then_offline_with_recorded_hash(cache, server, monkeypatch):
-    base, root = server
-    payload = fabricated_port_weights(root / "weights" / "paprika.pt")
-    monkeypatch.setenv("ANIMEGAN_WEIGHTS_URL", base)
-    path = released.resolve("paprika", quiet=True)
+    payload = fabricated_port_weights(server.root / "weights" / "paprika.pt")
+    monkeypatch.setenv("ANIMEGAN_WEIGHTS_URL", server.base)
+    path = released.resolve("paprika_port", quiet=True)
     assert path == cache / "paprika.pt" and path.read_bytes() == payload
-    assert released.expected_sha256("paprika") == hashlib.sha256(payload).hexdigest()
-    (root / "weights" / "paprika.pt").unlink()  # the server no longer has it: the cache must be used
-    assert released.resolve("paprika", quiet=True) == path
+    assert released.expected_sha256("paprika_port") == hashlib.sha256(payload).hexdigest()
+    (server.root / "weights" / "paprika.pt").unlink()  # the server no longer has it: the cache must be used
+    assert released.resolve("paprika_port", quiet=True) == path
     assert released.resolve(None) == path  # the cached default
     from animegan import Stylizer
 
-    stylizer = Stylizer.from_weights("paprika", device="cpu", precision="fp32")
-    assert stylizer.weights_path == path
+    stylizer = Stylizer.from_weights("paprika_port", device="cpu", precision="fp32")
+    assert stylizer.weights_path == path and stylizer.generator.upsample == "align_corners"
 
 
 def test_tampered_cache_is_refused(cache, server):
-    base, root = server
-    fabricated_port_weights(root / "weights" / "celeba_distill.pt")
-    path = released.fetch("celeba_distill", base_url=base, quiet=True)
+    fabricated_port_weights(server.root / "weights" / "celeba_distill.pt")
+    path = released.fetch("celeba_distill", base_url=server.base, quiet=True)
     path.write_bytes(path.read_bytes() + b"x")
     with pytest.raises(WeightsError, match="sha256 does not match"):
         released.resolve("celeba_distill")
 
 
 def test_published_hash_mismatch_fails_and_leaves_nothing(cache, server, monkeypatch):
-    base, root = server
-    fabricated_port_weights(root / "weights" / "paprika.pt")
-    pinned = released.ReleasedWeights("paprika", "v2", 256, "test", sha256="0" * 64)
-    monkeypatch.setitem(released.RELEASED, "paprika", pinned)
+    fabricated_port_weights(server.root / "weights" / "paprika.pt")
+    entry = released.RELEASED["paprika_port"]
+    pinned = ReleasedWeights(entry.name, "port", "v2", 256, "test", entry.base_url,
+                             (ReleasedFile("paprika.pt", sha256="0" * 64),), entry.licence)  # fmt: skip
+    monkeypatch.setitem(released.RELEASED, "paprika_port", pinned)
     with pytest.raises(DownloadError, match="sha256"):
-        released.fetch("paprika", base_url=base, quiet=True)
+        released.fetch("paprika_port", base_url=server.base, quiet=True)
     assert not (cache / "paprika.pt").exists()
 
 
 def test_served_file_that_is_not_a_generator_is_not_cached(cache, server):
-    base, root = server
-    (root / "weights").mkdir()
-    torch.save({"conv.weight": torch.zeros(3, 3)}, root / "weights" / "paprika.pt")
+    torch.save({"conv.weight": torch.zeros(3, 3)}, server.root / "weights" / "paprika.pt")
     with pytest.raises(DownloadError, match="not usable"):
-        released.fetch("paprika", base_url=base, quiet=True)
+        released.fetch("paprika_port", base_url=server.base, quiet=True)
     assert not (cache / "paprika.pt").exists()
 
 
 def test_missing_on_server_is_one_line(cache, server):
-    base, _ = server
     with pytest.raises(DownloadError, match="HTTP 404"):
-        released.fetch("paprika", base_url=base, quiet=True)
+        released.fetch("paprika_port", base_url=server.base, quiet=True)
 
 
 def test_no_weights_and_nothing_cached_says_how_to_get_some(cache):
@@ -117,14 +100,36 @@ def test_unknown_bare_name_is_refused(cache):
         released.resolve("hayao_v9")
 
 
+def test_an_earlier_paprika_pt_stays_the_ports(cache, server):
+    """Before the TF originals, `paprika` downloaded the port's paprika.pt: that file is paprika_port now."""
+    payload = fabricated_port_weights(cache / "paprika.pt")
+    (cache / "paprika.pt.sha256").write_text(f"{hashlib.sha256(payload).hexdigest()}  paprika.pt\n")
+    assert released.default_cached() == "paprika_port" and released.resolve(None) == cache / "paprika.pt"
+    with pytest.raises(DownloadError) as info:  # `paprika` is the TF original: not this file
+        released.fetch("paprika", base_url=server.base, quiet=True)
+    assert "--weights paprika_port" in str(info.value)
+    assert (cache / "paprika.pt").read_bytes() == payload
+
+
 def test_weights_cli_lists_and_downloads(cache, server, capsys):
     from animegan.cli import weights as cli
 
-    base, root = server
-    fabricated_port_weights(root / "weights" / "face_paint_512_v2.pt")
-    args = type("Args", (), {"names": ["face_paint_512_v2", "paprika"], "url": base, "quiet": True})()
-    assert cli.run_download(args) == 1  # paprika is not served: reported, face_paint still downloaded
-    assert "paprika" in capsys.readouterr().err
+    fabricated_port_weights(server.root / "weights" / "face_paint_512_v2.pt")
+    args = type(
+        "Args", (), {"names": ["face_paint_512_v2", "paprika_port"], "url": server.base, "quiet": True}
+    )()
+    assert cli.run_download(args) == 1  # paprika_port is not served: reported, face_paint still downloaded
+    err = capsys.readouterr().err
+    assert "paprika_port" in err and err.count("licence: MIT") == 2  # once per download
     assert cli.run_list(None) == 0
-    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:]}
-    assert lines["face_paint_512_v2"].split()[3] == "yes" and lines["paprika"].split()[3] == "no"
+    out = capsys.readouterr().out
+    rows = {
+        line.split()[0]: line.split() for line in out.splitlines()[2:] if line and not line.startswith(" ")
+    }
+    assert rows["face_paint_512_v2"][:6] == ["face_paint_512_v2", "port", "v2", "512", "yes", hashlib.sha256(
+        (cache / "face_paint_512_v2.pt").read_bytes()).hexdigest()[:12] + ".."]  # fmt: skip
+    assert rows["paprika_port"][4] == "no" and rows["hayao"][1:4] == ["tf", "v2", "256"]
+    assert (
+        rows["hayao"][6] == "non-commercial"
+        and "source: https://github.com/TachibanaYoshino/AnimeGANv2" in out
+    )
