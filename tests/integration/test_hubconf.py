@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from helpers.port_reference import port_forward, port_state_dict
 from local_server import serve_folder
 from PIL import Image
-from helpers.port_reference import port_forward, port_state_dict
 
 from animegan.errors import WeightsError
 
