@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 from helpers.port_reference import port_forward, port_state_dict
-from local_server import serve_folder
+from helpers.local_server import serve_folder
 from PIL import Image
 
 from animegan.errors import WeightsError

@@ -25,7 +25,7 @@ class HubGenerator(GeneratorV2):
     """Our v2 generator with the port's call signature: ``model(x, align_corners=True)``."""
 
     def forward(self, input: torch.Tensor, align_corners: bool = True) -> torch.Tensor:  # noqa: A002 - port's name
-        self.align_corners = align_corners
+        self.upsample = "align_corners" if align_corners else "half_pixel"  # the port's two modes
         return super().forward(input)
 
 

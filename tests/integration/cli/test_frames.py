@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from anime_clips import Shot, write_clip
+from helpers.anime_clips import Shot, write_clip
 from PIL import Image
 
 from animegan.cli import main

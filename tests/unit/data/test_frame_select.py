@@ -6,7 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from anime_clips import drawing
+from helpers.anime_clips import drawing
 
 from animegan.data.frame_options import FrameOptions
 from animegan.data.frame_select import (
