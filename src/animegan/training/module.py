@@ -11,6 +11,7 @@ from torch import nn
 
 from animegan.errors import AnimeGANError
 from animegan.nets import VGGFeatures
+from animegan.training.clipping import clip_unscaled
 from animegan.training.criterion import AnimeGANCriterion
 from animegan.training.phases import stage_phases, trains_discriminator
 
@@ -104,15 +105,18 @@ class AnimeGANModule(pl.LightningModule):
             self._stop_if_not_finite(loss, phase_logs)
             optimizer.zero_grad(set_to_none=True)
             self.manual_backward(loss)
-            if self.grad_clip:
-                self.clip_gradients(optimizer, float(self.grad_clip), gradient_clip_algorithm="norm")
-            optimizer.step()
+            optimizer.step()  # grad clipping in on_before_optimizer_step, where gradients are unscaled
             logs |= phase_logs
             logs[f"lr_{phase.name}"] = torch.tensor(optimizer.param_groups[0]["lr"])
         self._train_only(self.generator)
         shown = {"loss_g", "loss_d"}
         for name, value in logs.items():
             self.log(f"{self.stage}/{name}", value, prog_bar=name in shown, batch_size=len(fake))
+
+    def on_before_optimizer_step(self, optimizer: torch.optim.Optimizer) -> None:
+        if self.grad_clip:
+            scaler = getattr(self.trainer.precision_plugin, "scaler", None)
+            clip_unscaled(optimizer, float(self.grad_clip), scaler)
 
     def _stop_if_not_finite(self, loss: torch.Tensor, terms: Mapping[str, torch.Tensor]) -> None:
         if torch.isfinite(loss).item():

@@ -184,3 +184,41 @@ def test_module_pickles_for_ddp_spawn_with_phases_on_the_copies(make_module) -> 
     assert copy.phases[0].loss.__self__ is copy.criterion
     torch.testing.assert_close(copy.state_dict(), module.state_dict())
     assert copy.hparams == module.hparams
+
+
+class NormAtStep(pl.Callback):
+    """The gradient norm each optimizer step really uses (a step pre-hook on the torch optimizers)."""
+
+    def __init__(self) -> None:
+        self.norms: list[float] = []
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        for optimizer in trainer.optimizers:
+            optimizer.register_step_pre_hook(self._record)
+
+    def _record(self, optimizer: torch.optim.Optimizer, args, kwargs) -> None:
+        grads = [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
+        self.norms.append(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads])).item())
+
+
+@pytest.mark.slow  # fp16 autocast on CPU is slow
+@pytest.mark.parametrize("fused", [False, True])
+def test_grad_clip_under_16_mixed_clips_the_unscaled_gradients(make_module, fused: bool) -> None:
+    """16-mixed with a real GradScaler on CPU (fp16 autocast): each step uses gradients of norm grad_clip."""
+    from pytorch_lightning.plugins.precision import MixedPrecision
+
+    clip = 1e-3  # far below the true gradient norms: every step is clipped
+    unclipped = NormAtStep()
+    fit(make_module("adversarial", f"model.fast.fused_optimizer={fused}"), limit_train_batches=1,
+        limit_val_batches=0, callbacks=[unclipped])  # fmt: skip
+    assert min(unclipped.norms) > 100 * clip
+    seen = NormAtStep()
+    scaler = torch.amp.GradScaler("cpu", init_scale=8.0)
+    module = make_module(
+        "adversarial", f"model.optim.grad_clip={clip}", f"model.fast.fused_optimizer={fused}"
+    )
+    fit(module, limit_train_batches=1, limit_val_batches=0, callbacks=[seen],
+        plugins=[MixedPrecision("16-mixed", "cpu", scaler=scaler)])  # fmt: skip
+    assert len(seen.norms) == 2  # D step + G step, none skipped for inf gradients
+    assert seen.norms == pytest.approx([clip] * 2, rel=1e-3)
+    assert scaler.get_scale() == 8.0  # the scaler really scaled the losses (and found no inf)
