@@ -14,6 +14,7 @@ from torchvision.utils import make_grid
 
 from animegan.atomic import atomic_path
 from animegan.imageio import write_image
+from animegan.training.timeline import logged_step
 from animegan.weights.io import save_generator
 
 
@@ -81,8 +82,9 @@ class SampleGrid(pl.Callback):
             self.distances_file.parent.mkdir(parents=True, exist_ok=True)
             with self.distances_file.open("a") as handle:
                 handle.write(json.dumps(record | distances) + "\n")
+        step = logged_step(trainer)  # the loss curves' step, continued across stages
         for logger in trainer.loggers:
             if isinstance(logger, WandbLogger):
-                logger.log_image(key=f"samples/{stage}", images=[str(path)], caption=[name])
+                logger.log_image(key=f"samples/{stage}", images=[str(path)], step=step, caption=[name])
             elif isinstance(logger, TensorBoardLogger):
-                logger.experiment.add_image(f"samples/{stage}", grid, trainer.global_step)
+                logger.experiment.add_image(f"samples/{stage}", grid, step)

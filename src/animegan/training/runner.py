@@ -18,6 +18,7 @@ from animegan.training.callbacks import AtomicCheckpointIO
 from animegan.training.module import AnimeGANModule
 from animegan.training.phases import STAGES
 from animegan.training.preflight import check_run, unwrap_instantiation_error
+from animegan.training.timeline import logged_step, start_at
 from animegan.training.wandb_setup import prepare_wandb, sync_hint
 from animegan.weights.io import load_generator_state, save_generator
 
@@ -142,15 +143,18 @@ def train(cfg: DictConfig) -> float | None:
     pl.seed_everything(int(cfg.seed), workers=True)
     datamodule = instantiate(cfg.data)
     loggers = build_loggers(cfg)
-    module, trainer = None, None
+    module, trainer, step = None, None, 0
     for plan in plan_stages(cfg, run_dir):
         log.info("stage %s%s", plan.stage, f" (resuming {plan.ckpt_path})" if plan.ckpt_path else "")
         module = build_module(cfg, plan.stage, vgg=vgg)
-        if generator_state is not None and plan.ckpt_path is None:
-            module.load_generator_state(generator_state)
         trainer = build_trainer(cfg, plan.stage, loggers)
+        if plan.ckpt_path is None:
+            start_at(trainer, step)  # the loggers' steps continue across stages
+            if generator_state is not None:
+                module.load_generator_state(generator_state)
         ckpt = str(plan.ckpt_path) if plan.ckpt_path else None
         trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt, weights_only=True)
+        step = logged_step(trainer)
         generator_state = {k: v.detach().clone() for k, v in module.generator.state_dict().items()}
     if module is None:
         raise WeightsError("no stage to run: model.stages.*_epochs are 0 and nothing to resume")
