@@ -14,13 +14,13 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from animegan.errors import WeightsError
-from animegan.training.callbacks import AtomicCheckpointIO
+from animegan.training.callbacks import AtomicCheckpointIO, export_generators
 from animegan.training.module import AnimeGANModule
 from animegan.training.phases import STAGES
 from animegan.training.preflight import check_run, unwrap_instantiation_error
 from animegan.training.timeline import logged_step, start_at
 from animegan.training.wandb_setup import prepare_wandb, sync_hint
-from animegan.weights.io import load_generator_state, save_generator
+from animegan.weights.io import load_generator_state
 
 log = logging.getLogger(__name__)
 
@@ -159,9 +159,10 @@ def train(cfg: DictConfig) -> float | None:
     if module is None:
         raise WeightsError("no stage to run: model.stages.*_epochs are 0 and nothing to resume")
     if trainer.is_global_zero:
-        save_generator(module.generator, run_dir / "generator.pt")
+        written = export_generators(module, run_dir / "generator.pt")
         print(f"run directory: {run_dir}")
-        print(f"generator:     {run_dir / 'generator.pt'}")
+        for path in written:
+            print(f"{path.stem + ':':<15}{path}")
         samples = sorted((run_dir / "samples").glob("*.png"), key=lambda p: p.stat().st_mtime)
         if samples:
             print(f"samples:       {run_dir / 'samples'} ({len(samples)} grids, last {samples[-1].name})")

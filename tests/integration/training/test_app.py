@@ -61,13 +61,17 @@ def check_run_dir(run: Path, checkpoints: bool = True) -> None:
     assert {p.name.split("_")[0] for p in grids} == {"pretrain", "adversarial"}
 
 
-@pytest.mark.parametrize("experiment", ["demo", "hayao", "shinkai", "paprika"])
+@pytest.mark.parametrize("experiment", ["demo", "hayao", "shinkai", "paprika", "hayao_ema"])
 def test_fdr_runs_both_stages_for_every_experiment(
     experiment: str, data_dir: Path, tmp_path: Path, cfg
 ) -> None:
     result = train(cfg(f"experiment={experiment}", "debug=fdr", *tiny(data_dir)))
     check_run_dir(tmp_path)
     assert result is not None and result > 0
+    ema = tmp_path / "generator_ema.pt"
+    assert ema.is_file() == (experiment == "hayao_ema")  # the generator EMA, written next to generator.pt
+    if ema.is_file():
+        Generator().load_state_dict(torch.load(ema, map_location="cpu", weights_only=True), strict=True)
 
 
 def test_cli_runs_from_a_directory_outside_the_checkout(data_dir: Path, tmp_path: Path) -> None:
