@@ -186,3 +186,23 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(
     assert (tmp_path / "checkpoints" / "pretrain" / "last.ckpt").is_file()
     assert not (tmp_path / "checkpoints" / "adversarial" / "last.ckpt").exists()
     Generator().load_state_dict(torch.load(tmp_path / "generator.pt", weights_only=True))
+
+
+def test_submitit_local_sweep_runs_each_job_in_its_own_process(data_dir: Path, tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep"
+    process = subprocess.Popen(
+        [*TRAIN, "-m", "hydra/launcher=submitit_local", "debug=fdr", "model.loss.style=1.0,4.0",
+         f"hydra.sweep.dir={sweep}", "hydra.launcher.timeout_min=5", *tiny(data_dir)],
+        cwd=tmp_path, env=env_for(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    out, err = process.communicate(timeout=400)
+    assert process.returncode == 0, err[-3000:]
+    job_ids = sorted(p.name for p in (sweep / ".submitit").iterdir() if p.name.isdigit())
+    assert len(job_ids) == 2 and str(process.pid) not in job_ids  # submitit's local job id is the job's PID
+    for number, style in ((0, "1.0"), (1, "4.0")):
+        run = sweep / str(number)
+        check_run_dir(run)  # each job left its generator.pt, checkpoints and samples
+        assert f"model.loss.style={style}" in (run / ".hydra" / "overrides.yaml").read_text()
+    logs = "".join(next((sweep / ".submitit" / job).glob("*_log.out")).read_text() for job in job_ids)
+    for number in (0, 1):  # each job process printed its own run's generator
+        assert f"generator:     {sweep / str(number) / 'generator.pt'}" in logs
