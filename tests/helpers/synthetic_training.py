@@ -70,3 +70,18 @@ def changed(before: dict[str, torch.Tensor], network: torch.nn.Module) -> bool:
     return any(
         not torch.equal(before[k], v) for k, v in network.state_dict().items() if v.is_floating_point()
     )
+
+
+class NormAtStep(pl.Callback):
+    """The gradient norm each optimizer step really uses (a step pre-hook on the torch optimizers)."""
+
+    def __init__(self) -> None:
+        self.norms: list[float] = []
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        for optimizer in trainer.optimizers:
+            optimizer.register_step_pre_hook(self._record)
+
+    def _record(self, optimizer: torch.optim.Optimizer, args, kwargs) -> None:
+        grads = [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
+        self.norms.append(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads])).item())

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import pytorch_lightning as pl
 import torch
-from synthetic_training import SMALL, SyntheticData, changed, fit, snapshot
+from synthetic_training import SMALL, NormAtStep, SyntheticData, changed, fit, snapshot
 
 from animegan.nets import Generator
 from animegan.training.callbacks import AtomicCheckpointIO
@@ -131,21 +131,6 @@ def test_module_pickles_for_ddp_spawn_with_phases_on_the_copies(make_module) -> 
     assert copy.phases[0].loss.__self__ is copy.criterion
     torch.testing.assert_close(copy.state_dict(), module.state_dict())
     assert copy.hparams == module.hparams
-
-
-class NormAtStep(pl.Callback):
-    """The gradient norm each optimizer step really uses (a step pre-hook on the torch optimizers)."""
-
-    def __init__(self) -> None:
-        self.norms: list[float] = []
-
-    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        for optimizer in trainer.optimizers:
-            optimizer.register_step_pre_hook(self._record)
-
-    def _record(self, optimizer: torch.optim.Optimizer, args, kwargs) -> None:
-        grads = [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
-        self.norms.append(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads])).item())
 
 
 @pytest.mark.slow  # fp16 autocast on CPU is slow
