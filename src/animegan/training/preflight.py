@@ -7,7 +7,6 @@ stops with one line, no Hydra error block, no logger run and no files in a run d
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from animegan.errors import AnimeGANError, WeightsError
-from animegan.training.wandb_setup import has_wandb_credentials, uses_wandb
+from animegan.errors import AnimeGANError
+from animegan.training.wandb_setup import check_wandb
 
 PROG = "animegan-train"
 
@@ -47,15 +46,6 @@ def check_weights_files(cfg: DictConfig, run_dir: Path) -> None:
     if cfg.get("init_generator"):
         load_generator_state(cfg.init_generator, expected_arch=cfg.model.generator.arch)
     plan_stages(cfg, run_dir)  # reads the checkpoint of resume=true / ckpt_path
-
-
-def check_wandb(cfg: DictConfig) -> None:
-    """WANDB_MODE=online without credentials would prompt or wait: say so instead (unset: offline by itself)."""
-    if uses_wandb(cfg) and os.environ.get("WANDB_MODE") == "online" and not has_wandb_credentials():
-        raise WeightsError(
-            "WANDB_MODE=online but no wandb credentials (WANDB_API_KEY or ~/.netrc); run `wandb login`, "
-            "unset WANDB_MODE to log offline, or choose logger=csv|tensorboard|none"
-        )
 
 
 def check_run(cfg: DictConfig, run_dir: Path) -> None:
