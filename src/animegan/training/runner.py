@@ -13,7 +13,7 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from animegan.errors import WeightsError
+from animegan.errors import AnimeGANError, WeightsError
 from animegan.training.callbacks import AtomicCheckpointIO, export_generators
 from animegan.training.module import AnimeGANModule
 from animegan.training.phases import STAGES
@@ -105,7 +105,10 @@ def build(node: Any, **kwargs: Any) -> Any:
     try:
         return instantiate(node, **kwargs)
     except InstantiationException as error:
-        raise unwrap_instantiation_error(error) from None
+        cause = unwrap_instantiation_error(error)
+        if isinstance(cause, AnimeGANError):
+            raise cause from None
+        raise
 
 
 def build_module(cfg: DictConfig, stage: str, **objects: Any) -> AnimeGANModule:
@@ -141,7 +144,7 @@ def train(cfg: DictConfig) -> float | None:
         generator_state, _ = load_generator_state(cfg.init_generator, expected_arch=cfg.model.generator.arch)
     uses_wandb = prepare_wandb(cfg)
     pl.seed_everything(int(cfg.seed), workers=True)
-    datamodule = instantiate(cfg.data)
+    datamodule = build(cfg.data)
     loggers = build_loggers(cfg)
     module, trainer, step = None, None, 0
     for plan in plan_stages(cfg, run_dir):
