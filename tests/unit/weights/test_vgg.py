@@ -114,7 +114,8 @@ def test_check_vgg_source_fetches_imagenet_before_the_run_or_says_why_not(
 
     from animegan.weights.vgg import check_vgg_source
 
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    hub = tmp_path / "hub"  # torch.hub.set_dir elsewhere (hubconf tests) would override TORCH_HOME
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(hub))
     tried = []
 
     def offline(url, *_args, **_kwargs):
@@ -125,7 +126,7 @@ def test_check_vgg_source_fetches_imagenet_before_the_run_or_says_why_not(
     with pytest.raises(WeightsError, match="could not get ImageNet VGG19 weights"):
         check_vgg_source("imagenet")
     assert tried == [VGG19_Weights.IMAGENET1K_V1.url]
-    cached = tmp_path / "hub" / "checkpoints" / VGG19_Weights.IMAGENET1K_V1.url.rsplit("/", 1)[-1]
+    cached = hub / "checkpoints" / VGG19_Weights.IMAGENET1K_V1.url.rsplit("/", 1)[-1]
     cached.parent.mkdir(parents=True, exist_ok=True)
     cached.write_bytes(b"cached")
     check_vgg_source("imagenet")  # in torch's cache: nothing fetched, nothing read
