@@ -5,15 +5,17 @@ Module:   its training_step under a Lightning Trainer with its fast options: cha
           G(photo) once per batch, fused Adam, bf16 autocast on CPUs with bf16 (16-mixed on GPU).
 Both start from the same weights and batch and take the loss weights, learning rates and networks from the
 composed ``animegan-train`` config (v2, Hayao weights, random VGG features); their first-step losses are compared
-(bf16 tolerance).
+(bf16 tolerance). AMP against fp32: the module's step with ``32-true`` and with AMP (bf16-mixed on CPU,
+16-mixed on GPU), alternated ``--rounds`` times in the same run (median of each).
 
-    python benchmarks/bench_train.py [--batch 4] [--size 256] [--steps 3] [--json out.json]
+    python benchmarks/bench_train.py [--batch 4] [--size 256] [--steps 3] [--rounds 2] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import statistics
 import time
 
 import pytorch_lightning as pl
@@ -164,12 +166,33 @@ def time_module(
     return sum(timed) / len(timed), timer.first
 
 
+def amp_against_fp32(
+    stage: str, nets: dict, cfg: DictConfig, batch: dict, args, device, amp: str | None
+) -> dict:
+    """The module's step in fp32 and with AMP, alternated ``args.rounds`` times; medians and their ratio."""
+    if amp is None:
+        return {"amp_precision": None}  # a CPU without bf16: no AMP to measure
+    times: dict[str, list[float]] = {"32-true": [], amp: []}
+    for _ in range(args.rounds):
+        for precision in times:
+            seconds, _ = time_module(stage, nets, cfg, batch, args.steps, args.warmup, device, precision)
+            times[precision].append(seconds)
+    fp32_s, amp_s = statistics.median(times["32-true"]), statistics.median(times[amp])
+    return {
+        "amp_precision": amp,
+        "module_fp32_s_per_step": round(fp32_s, 4),
+        "module_amp_s_per_step": round(amp_s, 4),
+        "amp_speedup": round(fp32_s / amp_s, 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--steps", type=int, default=3, help="timed steps per measurement")
     parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=2, help="fp32 / AMP module measurements, alternated")
     parser.add_argument(
         "--precision", help="module precision (default: 16-mixed on GPU, bf16-mixed on bf16 CPUs)"
     )
@@ -178,9 +201,8 @@ def main() -> None:
     pl.seed_everything(0, verbose=False)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     cpu_bf16 = device.type == "cpu" and cpu_has_bf16()
-    precision = args.precision or (
-        "16-mixed" if device.type == "cuda" else ("bf16-mixed" if cpu_bf16 else "32-true")
-    )
+    amp_precision = "16-mixed" if device.type == "cuda" else ("bf16-mixed" if cpu_bf16 else None)
+    precision = args.precision or amp_precision or "32-true"
     cfg = compose_config()
     weights, optim = (OmegaConf.to_container(cfg.model[key], resolve=True) for key in ("loss", "optim"))
     nets = {
@@ -205,7 +227,7 @@ def main() -> None:
             "speedup": round(base_s / fast_s, 3),
             "first_step_losses_baseline_vs_module": agree,
             "losses_agree_within_5pct": all(abs(a - b) <= 0.05 * abs(a) + 1e-3 for a, b in agree.values()),
-        }
+        } | amp_against_fp32(stage, nets, cfg, batch, args, device, amp_precision)
     print(
         f"\ntraining step, batch {args.batch} x {args.size}x{args.size}, {results['device']}, module precision {precision}"
     )
@@ -215,6 +237,16 @@ def main() -> None:
         print(
             f"{stage:<12}{r['baseline_s_per_step']:>17.3f}{r['module_s_per_step']:>15.3f}{r['speedup']:>8.2f}x  {r['losses_agree_within_5pct']}"
         )
+    if amp_precision:
+        print(
+            f"\nmodule step, fp32 (32-true) against AMP ({amp_precision}), median of {args.rounds} alternated rounds"
+        )
+        print(f"{'stage':<12}{'fp32 s/step':>13}{'AMP s/step':>12}{'AMP speedup':>13}")
+        for stage in ("pretrain", "adversarial"):
+            r = results[stage]
+            print(
+                f"{stage:<12}{r['module_fp32_s_per_step']:>13.3f}{r['module_amp_s_per_step']:>12.3f}{r['amp_speedup']:>12.2f}x"
+            )
     emit_json(results, args.json)
 
 

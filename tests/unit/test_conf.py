@@ -168,3 +168,15 @@ def test_optuna_search_space_is_over_the_loss_weights(cfg) -> None:
     sweeper = cfg("hparams_search=optuna", hydra_node=True).hydra.sweeper
     assert sweeper._target_.endswith("OptunaSweeper") and sweeper.direction == "minimize"
     assert sweeper.params and all(key.startswith("model.loss.") for key in sweeper.params)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [["experiment=hayao"], ["experiment=shinkai"], ["experiment=paprika"], ["model=v1", "loss=v1"]],
+)
+def test_reference_presets_default_to_the_caffe_vgg_of_animegan_download(overrides: list[str], cfg) -> None:
+    composed = cfg(*overrides, "data.root=/data/set")
+    assert (
+        composed.model.vgg.weights == "/data/set/vgg19.npy"
+    )  # where `animegan download vgg19 --root /data/set` writes
+    assert cfg(*overrides, "model.vgg.weights=imagenet").model.vgg.weights == "imagenet"  # an explicit choice

@@ -12,6 +12,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from animegan.data.layout import INFO_FILE, DatasetLayout, list_images, read_info
+from animegan.data.reading import SkippingReader
 from animegan.data.sampling import UnpairedSampler
 from animegan.data.transforms import center_square, gray3, random_crop_flip, to_tensor
 from animegan.errors import InputError
@@ -19,7 +20,10 @@ from animegan.imageio import read_image
 
 
 class UnpairedImages(Dataset):
-    """Training samples keyed by ``(photo_index, anime_index, seed)`` from :class:`UnpairedSampler`."""
+    """Training samples keyed by ``(photo_index, anime_index, seed)`` from :class:`UnpairedSampler`.
+
+    A file lost or unreadable mid-run is handled by ``reader`` (skipped for the next good one, or stop).
+    """
 
     def __init__(
         self,
@@ -29,9 +33,11 @@ class UnpairedImages(Dataset):
         image_size: int,
         shift_rgb: Sequence[float] | None,
         clip: bool = True,
+        reader: SkippingReader | None = None,
     ) -> None:
         self.photos, self.anime, self.smooth = list(photos), list(anime), list(smooth)
         self.image_size, self.shift_rgb, self.clip = image_size, shift_rgb, clip
+        self.reader = reader or SkippingReader()
 
     def __len__(self) -> int:
         return max(len(self.photos), len(self.anime))
@@ -40,9 +46,18 @@ class UnpairedImages(Dataset):
         photo_index, anime_index, seed = key
         rng = np.random.default_rng(seed)
         size = self.image_size
-        photo = random_crop_flip(read_image(self.photos[photo_index]).rgb, size, rng)
-        anime = random_crop_flip(read_image(self.anime[anime_index]).rgb, size, rng)
-        smooth = random_crop_flip(read_image(self.smooth[anime_index]).rgb, size, rng)
+        photo = self.reader.read(
+            "photo", photo_index, len(self.photos), lambda i: read_image(self.photos[i]).rgb
+        )
+        pair = self.reader.read(
+            "anime",
+            anime_index,
+            len(self.anime),
+            lambda i: (read_image(self.anime[i]).rgb, read_image(self.smooth[i]).rgb),
+        )
+        photo = random_crop_flip(photo, size, rng)
+        anime = random_crop_flip(pair[0], size, rng)
+        smooth = random_crop_flip(pair[1], size, rng)
         return {
             "photo": to_tensor(photo),
             "anime": to_tensor(anime, self.shift_rgb, self.clip),
@@ -54,14 +69,16 @@ class UnpairedImages(Dataset):
 class SquarePhotos(Dataset):
     """Photos resized and centre-cropped to ``size`` x ``size``, in file-name order."""
 
-    def __init__(self, paths: Sequence[Path], size: int) -> None:
+    def __init__(self, paths: Sequence[Path], size: int, reader: SkippingReader | None = None) -> None:
         self.paths, self.size = list(paths), size
+        self.reader = reader or SkippingReader()
 
     def __len__(self) -> int:
         return len(self.paths)
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        return {"photo": to_tensor(center_square(read_image(self.paths[index]).rgb, self.size))}
+        rgb = self.reader.read("val", index, len(self.paths), lambda i: read_image(self.paths[i]).rgb)
+        return {"photo": to_tensor(center_square(rgb, self.size))}
 
 
 class AnimeGANDataModule(pl.LightningDataModule):
@@ -69,7 +86,8 @@ class AnimeGANDataModule(pl.LightningDataModule):
 
     ``mean_shift``: ``"auto"`` (from ``<Style>/dataset.json`` written by prepare), ``"none"``/``None``, or an
     explicit ``[r, g, b]`` added to the colour anime images before scaling. ``num_replicas``/``rank`` default to
-    the trainer's world size and global rank.
+    the trainer's world size and global rank. ``on_bad_file``: ``"skip"`` a file lost or unreadable mid-run (named
+    on stderr, the next readable image takes its place) or ``"stop"`` the run with one line.
     """
 
     def __init__(
@@ -88,8 +106,10 @@ class AnimeGANDataModule(pl.LightningDataModule):
         clip_mean_shift: bool = True,
         num_replicas: int | None = None,
         rank: int | None = None,
+        on_bad_file: str = "skip",
     ) -> None:
         super().__init__()
+        self.reader = SkippingReader(on_bad_file)
         self.layout = DatasetLayout(Path(root).expanduser(), style)
         self.image_size, self.batch_size, self.num_workers = image_size, batch_size, num_workers
         self.mean_shift, self.val_size, self.val_count = mean_shift, val_size, val_count
@@ -178,18 +198,28 @@ class AnimeGANDataModule(pl.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         self._ensure_setup()
         dataset = UnpairedImages(
-            self.photos, self.anime, self.smooth, self.image_size, self.shift_rgb, self.clip_mean_shift
+            self.photos,
+            self.anime,
+            self.smooth,
+            self.image_size,
+            self.shift_rgb,
+            self.clip_mean_shift,
+            self.reader,
         )
         return self._loader(dataset, self.batch_size, sampler=self.train_sampler(), drop_last=True)
 
     def val_dataloader(self) -> DataLoader:
         self._ensure_setup()
-        dataset = SquarePhotos(self.val_photos, self.val_size)
+        dataset = SquarePhotos(self.val_photos, self.val_size, self.reader)
         return self._loader(dataset, max(1, min(self.batch_size, len(self.val_photos))), shuffle=False)
 
     def style_sample(self, n: int) -> torch.Tensor:
         """``n`` grayscale style images (the first by name, cycled), centre-cropped: (n, 3, S, S) in [-1, 1]."""
         self._ensure_setup()
-        paths = [self.anime[i % len(self.anime)] for i in range(n)]
-        images = [to_tensor(gray3(center_square(read_image(p).rgb, self.image_size))) for p in paths]
+        count = len(self.anime)
+        rgbs = [
+            self.reader.read("anime", i % count, count, lambda j: read_image(self.anime[j]).rgb)
+            for i in range(n)
+        ]
+        images = [to_tensor(gray3(center_square(rgb, self.image_size))) for rgb in rgbs]
         return torch.stack(images) if images else torch.empty(0, 3, self.image_size, self.image_size)

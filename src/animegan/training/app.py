@@ -18,12 +18,16 @@ from animegan.errors import AnimeGANError
 @hydra.main(version_base="1.3", config_path="pkg://animegan.conf", config_name="train")
 def main(cfg: DictConfig) -> float | None:
     """Entry point of the console script; one line on stderr and exit 1 for errors a user can fix."""
+    from animegan.training.preflight import PROG, unwrap_instantiation_error
     from animegan.training.runner import train
 
     try:
         return train(cfg)
-    except AnimeGANError as error:
-        print(f"animegan-train: error: {error}", file=sys.stderr)
+    except Exception as error:  # noqa: BLE001 - ours (also inside Hydra's wrapper) become one line
+        cause = unwrap_instantiation_error(error)
+        if not isinstance(cause, AnimeGANError):
+            raise
+        print(f"{PROG}: error: {cause}", file=sys.stderr)
         sys.exit(1)
 
 

@@ -14,6 +14,8 @@ from torchvision.utils import make_grid
 
 from animegan.atomic import atomic_path
 from animegan.imageio import write_image
+from animegan.training.ema import averaged, ema_path
+from animegan.training.timeline import logged_step
 from animegan.weights.io import save_generator
 
 
@@ -25,15 +27,24 @@ class AtomicCheckpointIO(TorchCheckpointIO):
             super().save_checkpoint(checkpoint, tmp, storage_options)
 
 
+def export_generators(pl_module: pl.LightningModule, path: str | Path) -> list[Path]:
+    """``generator.pt`` at ``path`` and, with a generator EMA that has a step, ``generator_ema.pt`` beside it."""
+    written = [save_generator(pl_module.generator, path)]
+    ema = averaged(getattr(pl_module, "generator_ema", None))
+    if ema is not None:
+        written.append(save_generator(ema, ema_path(path)))
+    return written
+
+
 class GeneratorExport(pl.Callback):
-    """Writes ``generator.pt`` (plain state dict) at every checkpoint and at the end of every stage."""
+    """Writes ``generator.pt`` (plain state dict; + ``generator_ema.pt``) at every checkpoint and stage end."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
     def _export(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.is_global_zero:
-            save_generator(pl_module.generator, self.path)
+            export_generators(pl_module, self.path)
 
     def on_save_checkpoint(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: dict
@@ -81,8 +92,9 @@ class SampleGrid(pl.Callback):
             self.distances_file.parent.mkdir(parents=True, exist_ok=True)
             with self.distances_file.open("a") as handle:
                 handle.write(json.dumps(record | distances) + "\n")
+        step = logged_step(trainer)  # the loss curves' step, continued across stages
         for logger in trainer.loggers:
             if isinstance(logger, WandbLogger):
-                logger.log_image(key=f"samples/{stage}", images=[str(path)], caption=[name])
+                logger.log_image(key=f"samples/{stage}", images=[str(path)], step=step, caption=[name])
             elif isinstance(logger, TensorBoardLogger):
-                logger.experiment.add_image(f"samples/{stage}", grid, trainer.global_step)
+                logger.experiment.add_image(f"samples/{stage}", grid, step)

@@ -11,7 +11,9 @@ from torch import nn
 
 from animegan.errors import AnimeGANError
 from animegan.nets import VGGFeatures
+from animegan.training.clipping import clip_unscaled
 from animegan.training.criterion import AnimeGANCriterion
+from animegan.training.ema import align_checkpoint, averaged, make_ema
 from animegan.training.phases import stage_phases, trains_discriminator
 
 VGG_PREFIX = "criterion.vgg."
@@ -47,15 +49,17 @@ class AnimeGANModule(pl.LightningModule):
         stages: Mapping[str, int],
         fast: Mapping[str, bool],
         val: Mapping[str, int],
+        ema: Mapping[str, Any],
     ) -> None:
         super().__init__()
         self.automatic_optimization = False
         self.stage = stage
         self.generator = generator
         self.criterion = loss(vgg=vgg, discriminator=discriminator() if trains_discriminator(stage) else None)
-        plain = {"stage": stage, "optim": optim, "stages": stages, "fast": fast, "val": val}
+        plain = {"stage": stage, "optim": optim, "stages": stages, "fast": fast, "val": val, "ema": ema}
         self.save_hyperparameters(plain | {"loss": self.criterion.weights})  # no networks, no factories
         self.phases = stage_phases(stage, generator, self.criterion, optim)
+        self.generator_ema = make_ema(generator, ema["decay"])
         self.optimizer_factory = optimizer
         self.grad_clip: float | None = optim["grad_clip"]
         self.channels_last = bool(fast["channels_last"])
@@ -67,6 +71,11 @@ class AnimeGANModule(pl.LightningModule):
     @property
     def discriminator(self) -> nn.Module | None:
         return self.criterion.discriminator
+
+    @property
+    def sample_generator(self) -> nn.Module:
+        """What validation stylizes with: the generator EMA once it has a step, else the generator."""
+        return averaged(self.generator_ema) or self.generator
 
     def load_generator_state(self, state: Mapping[str, torch.Tensor]) -> None:
         """Start from given generator weights (the pretrain stage's, or a file)."""
@@ -104,15 +113,20 @@ class AnimeGANModule(pl.LightningModule):
             self._stop_if_not_finite(loss, phase_logs)
             optimizer.zero_grad(set_to_none=True)
             self.manual_backward(loss)
-            if self.grad_clip:
-                self.clip_gradients(optimizer, float(self.grad_clip), gradient_clip_algorithm="norm")
-            optimizer.step()
+            optimizer.step()  # grad clipping in on_before_optimizer_step, where gradients are unscaled
             logs |= phase_logs
             logs[f"lr_{phase.name}"] = torch.tensor(optimizer.param_groups[0]["lr"])
         self._train_only(self.generator)
+        if self.generator_ema is not None:
+            self.generator_ema.update_parameters(self.generator)
         shown = {"loss_g", "loss_d"}
         for name, value in logs.items():
             self.log(f"{self.stage}/{name}", value, prog_bar=name in shown, batch_size=len(fake))
+
+    def on_before_optimizer_step(self, optimizer: torch.optim.Optimizer) -> None:
+        if self.grad_clip:
+            scaler = getattr(self.trainer.precision_plugin, "scaler", None)
+            clip_unscaled(optimizer, float(self.grad_clip), scaler)
 
     def _stop_if_not_finite(self, loss: torch.Tensor, terms: Mapping[str, torch.Tensor]) -> None:
         if torch.isfinite(loss).item():
@@ -134,7 +148,7 @@ class AnimeGANModule(pl.LightningModule):
 
     def validation_step(self, batch: Mapping[str, torch.Tensor], batch_idx: int) -> None:
         photo = batch["photo"]
-        fake = self.generator(photo)
+        fake = self.sample_generator(photo)
         for name, values in self.criterion.distances(photo, fake, self.style_gram).items():
             self._val_parts[name].append(values)
         kept = sum(len(x) for x in self._val_parts["photo"])
@@ -163,6 +177,7 @@ class AnimeGANModule(pl.LightningModule):
         checkpoint["animegan_stage"] = self.stage
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        align_checkpoint(checkpoint["state_dict"], self.generator_ema)
         checkpoint["state_dict"].update(
             {VGG_PREFIX + k: v for k, v in self.criterion.vgg.state_dict().items()}
         )

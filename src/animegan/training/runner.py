@@ -9,15 +9,18 @@ from typing import Any
 
 import pytorch_lightning as pl
 import torch
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from animegan.errors import WeightsError
-from animegan.training.callbacks import AtomicCheckpointIO
+from animegan.errors import AnimeGANError, WeightsError
+from animegan.training.callbacks import AtomicCheckpointIO, export_generators
 from animegan.training.module import AnimeGANModule
 from animegan.training.phases import STAGES
+from animegan.training.preflight import check_run, unwrap_instantiation_error
+from animegan.training.timeline import logged_step, start_at
 from animegan.training.wandb_setup import prepare_wandb, sync_hint
-from animegan.weights.io import load_generator_state, save_generator
+from animegan.weights.io import load_generator_state
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,7 @@ def plan_stages(cfg: DictConfig, run_dir: Path) -> list[StagePlan]:
         for stage in reversed(STAGES):
             last = run_dir / "checkpoints" / stage / "last.ckpt"
             if last.is_file():
+                checkpoint_stage(last)  # readable, and ours: a corrupt one stops here, touching nothing
                 return [StagePlan(stage, last)] + (fresh if stage == "pretrain" else [])
         raise WeightsError(
             f"nothing to resume in {run_dir} (no checkpoints/<stage>/last.ckpt); "
@@ -96,9 +100,23 @@ def build_trainer(cfg: DictConfig, stage: str, loggers: list) -> pl.Trainer:
     )
 
 
-def build_module(cfg: DictConfig, stage: str) -> AnimeGANModule:
-    """The module of ``stage`` with every object of ``cfg.model`` instantiated (plain containers inside)."""
-    return instantiate(cfg.model, stage=stage, _convert_="all")
+def build(node: Any, **kwargs: Any) -> Any:
+    """``instantiate(node)``; an AnimeGANError raised inside comes out as itself, not in Hydra's wrapper."""
+    try:
+        return instantiate(node, **kwargs)
+    except InstantiationException as error:
+        cause = unwrap_instantiation_error(error)
+        if isinstance(cause, AnimeGANError):
+            raise cause from None
+        raise
+
+
+def build_module(cfg: DictConfig, stage: str, **objects: Any) -> AnimeGANModule:
+    """The module of ``stage`` with every object of ``cfg.model`` instantiated (plain containers inside).
+
+    ``objects`` replace nodes of ``cfg.model`` by ready objects (the runner builds the frozen VGG once per run).
+    """
+    return build(cfg.model, stage=stage, _convert_="all", **objects)
 
 
 def build_loggers(cfg: DictConfig) -> list:
@@ -119,29 +137,35 @@ def objective(metrics: dict[str, Any], cfg: DictConfig) -> float | None:
 def train(cfg: DictConfig) -> float | None:
     """Fit every planned stage, handing the generator on; return the sweep objective."""
     run_dir = Path(cfg.paths.output_dir)
-    uses_wandb = prepare_wandb(cfg)
-    pl.seed_everything(int(cfg.seed), workers=True)
-    datamodule = instantiate(cfg.data)
-    loggers = build_loggers(cfg)
+    check_run(cfg, run_dir)  # before anything is written or a logger run created
+    vgg = build(cfg.model.vgg)  # frozen, shared by the stages
     generator_state = None
     if cfg.get("init_generator"):
         generator_state, _ = load_generator_state(cfg.init_generator, expected_arch=cfg.model.generator.arch)
-    module, trainer = None, None
+    uses_wandb = prepare_wandb(cfg)
+    pl.seed_everything(int(cfg.seed), workers=True)
+    datamodule = build(cfg.data)
+    loggers = build_loggers(cfg)
+    module, trainer, step = None, None, 0
     for plan in plan_stages(cfg, run_dir):
         log.info("stage %s%s", plan.stage, f" (resuming {plan.ckpt_path})" if plan.ckpt_path else "")
-        module = build_module(cfg, plan.stage)
-        if generator_state is not None and plan.ckpt_path is None:
-            module.load_generator_state(generator_state)
+        module = build_module(cfg, plan.stage, vgg=vgg)
         trainer = build_trainer(cfg, plan.stage, loggers)
+        if plan.ckpt_path is None:
+            start_at(trainer, step)  # the loggers' steps continue across stages
+            if generator_state is not None:
+                module.load_generator_state(generator_state)
         ckpt = str(plan.ckpt_path) if plan.ckpt_path else None
         trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt, weights_only=True)
+        step = logged_step(trainer)
         generator_state = {k: v.detach().clone() for k, v in module.generator.state_dict().items()}
     if module is None:
         raise WeightsError("no stage to run: model.stages.*_epochs are 0 and nothing to resume")
     if trainer.is_global_zero:
-        save_generator(module.generator, run_dir / "generator.pt")
+        written = export_generators(module, run_dir / "generator.pt")
         print(f"run directory: {run_dir}")
-        print(f"generator:     {run_dir / 'generator.pt'}")
+        for path in written:
+            print(f"{path.stem + ':':<15}{path}")
         samples = sorted((run_dir / "samples").glob("*.png"), key=lambda p: p.stat().st_mtime)
         if samples:
             print(f"samples:       {run_dir / 'samples'} ({len(samples)} grids, last {samples[-1].name})")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from animegan.errors import AnimeGANError
+
 WANDB_HOST = "api.wandb.ai"
 
 
@@ -24,6 +26,15 @@ def has_wandb_credentials() -> bool:
 def uses_wandb(cfg: DictConfig) -> bool:
     loggers = cfg.get("logger") or {}
     return any(node is not None and "Wandb" in str(node.get("_target_", "")) for node in loggers.values())
+
+
+def check_wandb(cfg: DictConfig) -> None:
+    """WANDB_MODE=online without credentials would prompt or wait: say so instead (unset: offline by itself)."""
+    if uses_wandb(cfg) and os.environ.get("WANDB_MODE") == "online" and not has_wandb_credentials():
+        raise AnimeGANError(
+            "WANDB_MODE=online but no wandb credentials (WANDB_API_KEY or ~/.netrc); run `wandb login`, "
+            "unset WANDB_MODE to log offline, or choose logger=csv|tensorboard|none"
+        )
 
 
 def prepare_wandb(cfg: DictConfig) -> bool:

@@ -23,6 +23,8 @@ CAFFE_LAYER_NAMES = [
     "conv4_1", "conv4_2", "conv4_3", "conv4_4",
 ]  # fmt: skip
 SOURCES_HELP = "weights=imagenet (torchvision, needs a download once), weights=PATH (.pth or Caffe vgg19.npy), or weights=random"
+CAFFE_FILE = "vgg19.npy"  # the name `animegan download vgg19 --root DIR` writes: DIR/vgg19.npy
+NUMPY_MAGIC = b"\x93NUMPY"
 
 
 def load_vgg(weights: str | Path = "imagenet", seed: int = 0) -> VGGFeatures:
@@ -34,9 +36,7 @@ def load_vgg(weights: str | Path = "imagenet", seed: int = 0) -> VGGFeatures:
         vgg = VGGFeatures("imagenet")
         _load_torchvision_state(vgg, _imagenet_state(), "torchvision IMAGENET1K_V1")
     else:
-        path = Path(weights).expanduser()
-        if not path.is_file():
-            raise WeightsError(f"VGG19 weights file {path} does not exist; {SOURCES_HELP}")
+        path = check_vgg_file(weights)
         vgg = VGGFeatures("caffe" if path.suffix == ".npy" else "imagenet")
         if path.suffix == ".npy":
             _load_caffe_npy(vgg, path)
@@ -44,6 +44,50 @@ def load_vgg(weights: str | Path = "imagenet", seed: int = 0) -> VGGFeatures:
             _load_torchvision_state(vgg, _read_pth(path), str(path))
     vgg.source = str(weights)
     return vgg
+
+
+def check_vgg_file(weights: str | Path) -> Path:
+    """The path of a VGG19 weights file that exists and looks like its format; one line naming the fix if not.
+
+    Cheap (reads a few bytes): the full read happens when the VGG is built.
+    """
+    path = Path(weights).expanduser()
+    if not path.is_file():
+        fix = (
+            f"get it with `animegan download vgg19 --root {path.parent}`"
+            if path.name == CAFFE_FILE
+            else "check the path"
+        )
+        raise WeightsError(
+            f"{path}: VGG19 weights file does not exist; {fix}, or set model.vgg.weights (imagenet | random | PATH)"
+        )
+    if path.suffix == ".npy":
+        with path.open("rb") as handle:
+            if handle.read(len(NUMPY_MAGIC)) != NUMPY_MAGIC:
+                raise WeightsError(
+                    f"{path}: not a NumPy .npy file; expected the Caffe vgg19.npy of `animegan download vgg19`"
+                )
+    elif path.stat().st_size == 0:
+        raise WeightsError(f"{path}: empty file; expected a torchvision VGG19 state dict")
+    return path
+
+
+def check_vgg_source(weights: str | Path) -> None:
+    """Fail with one line, before a run starts, if ``weights`` cannot give a VGG19 (imagenet: fetched once now)."""
+    if str(weights) == "random":
+        return
+    if str(weights) == "imagenet":
+        if not _imagenet_cached():
+            _imagenet_state()  # downloaded into torch's cache now
+        return
+    check_vgg_file(weights)
+
+
+def _imagenet_cached() -> bool:
+    from torchvision.models import VGG19_Weights
+
+    name = VGG19_Weights.IMAGENET1K_V1.url.rsplit("/", 1)[-1]
+    return (Path(torch.hub.get_dir()) / "checkpoints" / name).is_file()
 
 
 def _imagenet_state() -> dict[str, torch.Tensor]:

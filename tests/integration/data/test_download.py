@@ -266,3 +266,30 @@ def test_registry_names_the_public_release_assets() -> None:
     for style in ("Hayao", "Shinkai", "Paprika"):
         assert REGISTRY[style].url.endswith(f"/AnimeGANv2/releases/download/1.0/{style}.tar.gz")
     assert REGISTRY["vgg19"].url.endswith("/vgg19.npy") and REGISTRY["vgg19"].installs == ()
+
+
+def test_downloaded_vgg19_is_where_the_presets_look(server, tmp_path: Path, cfg) -> None:
+    """`animegan download vgg19 --root DIR` writes the file `experiment=hayao data.root=DIR` trains with."""
+    import torch
+
+    from animegan.nets import VGGFeatures
+    from animegan.weights.vgg import CAFFE_LAYER_NAMES, load_vgg
+
+    url, files = server
+    rng = np.random.default_rng(0)
+    fabricated = {  # random weights in the Caffe layout (kh, kw, in, out): fabricated, not the real VGG19
+        name: [rng.standard_normal((*conv.weight.shape[2:], conv.weight.shape[1], conv.weight.shape[0])).astype(np.float32),
+               rng.standard_normal(conv.weight.shape[0]).astype(np.float32)]
+        for name, conv in zip(CAFFE_LAYER_NAMES, VGGFeatures().convs(), strict=True)
+    }  # fmt: skip
+    buffer = io.BytesIO()
+    np.save(buffer, fabricated, allow_pickle=True)
+    files.data["vgg19.npy"] = buffer.getvalue()
+    argv = ["download", "vgg19", "--root", str(tmp_path / "data"), "--url", f"{url}/vgg19.npy", "--quiet"]
+    assert run_cli(argv) == 0
+    weights = cfg("experiment=hayao", f"data.root={tmp_path / 'data'}").model.vgg.weights
+    assert Path(weights) == tmp_path / "data" / "vgg19.npy"
+    vgg = load_vgg(weights)
+    assert vgg.convention == "caffe"
+    conv4_4 = vgg.convs()[-1].weight
+    torch.testing.assert_close(conv4_4, torch.from_numpy(fabricated["conv4_4"][0]).permute(3, 2, 0, 1))

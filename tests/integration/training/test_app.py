@@ -61,18 +61,22 @@ def check_run_dir(run: Path, checkpoints: bool = True) -> None:
     assert {p.name.split("_")[0] for p in grids} == {"pretrain", "adversarial"}
 
 
-@pytest.mark.parametrize("experiment", ["demo", "hayao", "shinkai", "paprika"])
+@pytest.mark.parametrize("experiment", ["demo", "hayao", "shinkai", "paprika", "hayao_ema"])
 def test_fdr_runs_both_stages_for_every_experiment(
     experiment: str, data_dir: Path, tmp_path: Path, cfg
 ) -> None:
     result = train(cfg(f"experiment={experiment}", "debug=fdr", *tiny(data_dir)))
     check_run_dir(tmp_path)
     assert result is not None and result > 0
+    ema = tmp_path / "generator_ema.pt"
+    assert ema.is_file() == (experiment == "hayao_ema")  # the generator EMA, written next to generator.pt
+    if ema.is_file():
+        Generator().load_state_dict(torch.load(ema, map_location="cpu", weights_only=True), strict=True)
 
 
 def test_cli_runs_from_a_directory_outside_the_checkout(data_dir: Path, tmp_path: Path) -> None:
     done = subprocess.run(
-        [str(Path(sys.executable).parent / "animegan-train"), "debug=fdr", "trainer.precision=bf16-mixed", *tiny(data_dir)],
+        [str(Path(sys.executable).parent / "animegan-train"), "debug=fdr", "trainer.precision=bf16-mixed", "model.optim.grad_clip=1.0", *tiny(data_dir)],
         cwd=tmp_path, env=env_for(tmp_path), capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
@@ -182,3 +186,23 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(
     assert (tmp_path / "checkpoints" / "pretrain" / "last.ckpt").is_file()
     assert not (tmp_path / "checkpoints" / "adversarial" / "last.ckpt").exists()
     Generator().load_state_dict(torch.load(tmp_path / "generator.pt", weights_only=True))
+
+
+def test_submitit_local_sweep_runs_each_job_in_its_own_process(data_dir: Path, tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep"
+    process = subprocess.Popen(
+        [*TRAIN, "-m", "hydra/launcher=submitit_local", "debug=fdr", "model.loss.style=1.0,4.0",
+         f"hydra.sweep.dir={sweep}", "hydra.launcher.timeout_min=5", *tiny(data_dir)],
+        cwd=tmp_path, env=env_for(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    out, err = process.communicate(timeout=400)
+    assert process.returncode == 0, err[-3000:]
+    job_ids = sorted(p.name for p in (sweep / ".submitit").iterdir() if p.name.isdigit())
+    assert len(job_ids) == 2 and str(process.pid) not in job_ids  # submitit's local job id is the job's PID
+    for number, style in ((0, "1.0"), (1, "4.0")):
+        run = sweep / str(number)
+        check_run_dir(run)  # each job left its generator.pt, checkpoints and samples
+        assert f"model.loss.style={style}" in (run / ".hydra" / "overrides.yaml").read_text()
+    logs = "".join(next((sweep / ".submitit" / job).glob("*_log.out")).read_text() for job in job_ids)
+    for number in (0, 1):  # each job process printed its own run's generator
+        assert f"generator:     {sweep / str(number) / 'generator.pt'}" in logs

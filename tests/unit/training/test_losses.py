@@ -106,3 +106,73 @@ def test_lsgan_terms_and_weighted_sum() -> None:
     split = {"real": 1.2, "fake": 1.2, "gray": 1.2, "smooth": 0.8}
     total = losses.discriminator_loss(terms, split, weight=300.0).item()
     assert total == pytest.approx(300 * sum(split[k] * expected[k] for k in split), rel=1e-5)
+
+
+# ---- mixed precision: every loss gives the fp32 result under fp16 and bf16 autocast ---------------------------
+def caffe_scale_features(dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """conv4_4-like features at the Caffe VGG scale: values up to ~1e3 (what overflows a fp16 Gram matrix)."""
+    g = torch.Generator().manual_seed(3)
+    return (torch.randn(2, 512, 16, 16, generator=g) * 300).clamp(-1000, 1000).to(dtype)
+
+
+def np_gram(features: torch.Tensor) -> np.ndarray:
+    f = features.double().numpy()
+    b, c, h, w = f.shape
+    flat = f.reshape(b, c, h * w)
+    return flat @ flat.transpose(0, 2, 1) / (h * w * c)
+
+
+def relative(value: torch.Tensor, reference: np.ndarray) -> float:
+    return float(np.abs(value.double().numpy() - reference).max() / np.abs(reference).max())
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_gram_and_style_loss_under_autocast_match_fp32(dtype: torch.dtype) -> None:
+    features = caffe_scale_features()
+    other = features.flip(0).roll(3, dims=1)
+    reference = np_gram(features)
+    assert reference.max() * 16 * 16 * 512 > 65504  # the unnormalised F^T F overflows fp16
+    with torch.autocast("cpu", dtype=dtype):
+        gram_amp = losses.gram(features)
+        style_amp = losses.style_loss(other, features)
+        content_amp = losses.content_loss(other, features)
+    assert gram_amp.dtype == torch.float32 and torch.isfinite(gram_amp).all()
+    assert relative(gram_amp, reference) < 1e-3
+    style_reference = np.abs(reference - np_gram(other)).mean()
+    assert style_amp.item() == pytest.approx(style_reference, rel=1e-3)
+    content_reference = np.abs(features.double().numpy() - other.double().numpy()).mean()
+    assert content_amp.item() == pytest.approx(content_reference, rel=1e-3)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_gram_of_low_precision_features_is_computed_in_fp32(dtype: torch.dtype) -> None:
+    features = caffe_scale_features(dtype)  # VGG features come out of an autocast forward in the low dtype
+    with torch.autocast("cpu", dtype=dtype):
+        out = losses.gram(features)
+    assert out.dtype == torch.float32
+    assert relative(out, np_gram(features.float())) < 1e-3
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_color_tv_and_lsgan_losses_under_autocast_match_fp32(dtype: torch.dtype) -> None:
+    g = torch.Generator().manual_seed(11)
+    photo, fake = (torch.rand(2, 3, 64, 64, generator=g) * 2 - 1 for _ in range(2))
+    yp, yf = np_yuv(photo.double().numpy()), np_yuv(fake.double().numpy())
+    color_reference = (
+        np.abs(yp[:, 0] - yf[:, 0]).mean() + np_huber(yp[:, 1], yf[:, 1]) + np_huber(yp[:, 2], yf[:, 2])
+    )
+    x = fake.double().numpy()
+    tv_reference = ((x[:, :, 1:] - x[:, :, :-1]) ** 2).mean() / 2 + (
+        (x[..., 1:] - x[..., :-1]) ** 2
+    ).mean() / 2
+    logits = torch.randn(2, 1, 8, 8, generator=g) * 30
+    with torch.autocast("cpu", dtype=dtype):
+        color = losses.color_loss(photo, fake)
+        tv = losses.total_variation_loss(fake)
+        adv = losses.generator_adversarial_loss(logits)
+        terms = losses.discriminator_loss_terms(logits, logits, logits, logits)
+    assert color.item() == pytest.approx(color_reference, rel=1e-3)
+    assert tv.item() == pytest.approx(tv_reference, rel=1e-3)
+    assert adv.item() == pytest.approx(((logits.double().numpy() - 1) ** 2).mean(), rel=1e-3)
+    assert terms["fake"].item() == pytest.approx((logits.double().numpy() ** 2).mean(), rel=1e-3)
+    assert all(value.dtype == torch.float32 for value in (color, tv, adv, *terms.values()))

@@ -9,49 +9,13 @@ from pathlib import Path
 import pytest
 import pytorch_lightning as pl
 import torch
-from torch.utils.data import DataLoader, Dataset
+from synthetic_training import SMALL, NormAtStep, SyntheticData, changed, fit, snapshot
 
 from animegan.nets import Generator
 from animegan.training.callbacks import AtomicCheckpointIO
 from animegan.training.module import AnimeGANModule, NonFiniteLossError
 from animegan.training.runner import build_module
 from animegan.weights.io import extract_generator_state
-
-SIZE = 32
-# Small and offline; the plain (not fast) path unless a test asks for channels_last or fused Adam.
-SMALL = [
-    "model.vgg.weights=random",
-    "model.discriminator.ch=16",
-    "model.discriminator.n_dis=2",
-    "model.val.style_sample=2",
-    "model.fast.channels_last=false",
-    "model.fast.fused_optimizer=false",
-]
-
-
-class SyntheticPairs(Dataset):
-    def __init__(self, n: int, keys: tuple[str, ...]) -> None:
-        self.n, self.keys = n, keys
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
-        g = torch.Generator().manual_seed(i)
-        return {k: torch.rand(3, SIZE, SIZE, generator=g) * 2 - 1 for k in self.keys}
-
-
-class SyntheticData(pl.LightningDataModule):
-    """Same batch contract as AnimeGANDataModule, random pixels."""
-
-    def train_dataloader(self) -> DataLoader:
-        return DataLoader(SyntheticPairs(4, ("photo", "anime", "anime_gray", "smooth_gray")), batch_size=2)
-
-    def val_dataloader(self) -> DataLoader:
-        return DataLoader(SyntheticPairs(2, ("photo",)), batch_size=2)
-
-    def style_sample(self, n: int) -> torch.Tensor:
-        return torch.rand(n, 3, SIZE, SIZE) * 2 - 1
 
 
 @pytest.fixture
@@ -62,31 +26,6 @@ def make_module(cfg):
         return build_module(cfg(*SMALL, *overrides), stage)
 
     return make
-
-
-def fit(module: AnimeGANModule, tmp_path: Path | None = None, **trainer_args) -> pl.Trainer:
-    args = {
-        "accelerator": "cpu",
-        "max_epochs": 1,
-        "logger": False,
-        "enable_progress_bar": False,
-        "enable_model_summary": False,
-        "enable_checkpointing": False,
-        "num_sanity_val_steps": 0,
-    }
-    trainer = pl.Trainer(**(args | trainer_args))
-    trainer.fit(module, datamodule=SyntheticData())
-    return trainer
-
-
-def snapshot(network: torch.nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().clone() for k, v in network.state_dict().items()}
-
-
-def changed(before: dict[str, torch.Tensor], network: torch.nn.Module) -> bool:
-    return any(
-        not torch.equal(before[k], v) for k, v in network.state_dict().items() if v.is_floating_point()
-    )
 
 
 def test_pretrain_has_no_discriminator_and_trains_only_the_generator(make_module) -> None:
@@ -151,7 +90,15 @@ def test_checkpoint_is_plain_and_holds_the_generator(make_module, tmp_path: Path
         and checkpoint["hyper_parameters"]["stage"] == "adversarial"
     )
     hparams = checkpoint["hyper_parameters"]
-    assert set(hparams) == {"stage", "optim", "stages", "fast", "val", "loss"}  # no networks, no factories
+    assert set(hparams) == {
+        "stage",
+        "optim",
+        "stages",
+        "fast",
+        "val",
+        "loss",
+        "ema",
+    }  # no networks, no factories
     assert hparams["loss"] == module.criterion.weights and type(hparams["loss"]["d_split"]) is dict
     assert not any(k.startswith("criterion.vgg.") for k in checkpoint["state_dict"])  # frozen VGG not stored
     generator = Generator()
@@ -184,3 +131,26 @@ def test_module_pickles_for_ddp_spawn_with_phases_on_the_copies(make_module) -> 
     assert copy.phases[0].loss.__self__ is copy.criterion
     torch.testing.assert_close(copy.state_dict(), module.state_dict())
     assert copy.hparams == module.hparams
+
+
+@pytest.mark.slow  # fp16 autocast on CPU is slow
+@pytest.mark.parametrize("fused", [False, True])
+def test_grad_clip_under_16_mixed_clips_the_unscaled_gradients(make_module, fused: bool) -> None:
+    """16-mixed with a real GradScaler on CPU (fp16 autocast): each step uses gradients of norm grad_clip."""
+    from pytorch_lightning.plugins.precision import MixedPrecision
+
+    clip = 1e-3  # far below the true gradient norms: every step is clipped
+    unclipped = NormAtStep()
+    fit(make_module("adversarial", f"model.fast.fused_optimizer={fused}"), limit_train_batches=1,
+        limit_val_batches=0, callbacks=[unclipped])  # fmt: skip
+    assert min(unclipped.norms) > 100 * clip
+    seen = NormAtStep()
+    scaler = torch.amp.GradScaler("cpu", init_scale=8.0)
+    module = make_module(
+        "adversarial", f"model.optim.grad_clip={clip}", f"model.fast.fused_optimizer={fused}"
+    )
+    fit(module, limit_train_batches=1, limit_val_batches=0, callbacks=[seen],
+        plugins=[MixedPrecision("16-mixed", "cpu", scaler=scaler)])  # fmt: skip
+    assert len(seen.norms) == 2  # D step + G step, none skipped for inf gradients
+    assert seen.norms == pytest.approx([clip] * 2, rel=1e-3)
+    assert scaler.get_scale() == 8.0  # the scaler really scaled the losses (and found no inf)

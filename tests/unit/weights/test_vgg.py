@@ -105,3 +105,41 @@ def test_imagenet_offline_fails_at_once_naming_other_sources(monkeypatch, tmp_pa
         load_vgg("imagenet")
     message = str(info.value)
     assert "\n" not in message and "random" in message and ".npy" in message
+
+
+def test_check_vgg_source_fetches_imagenet_before_the_run_or_says_why_not(
+    monkeypatch, tmp_path: Path
+) -> None:
+    from torchvision.models import VGG19_Weights
+
+    from animegan.weights.vgg import check_vgg_source
+
+    hub = tmp_path / "hub"  # torch.hub.set_dir elsewhere (hubconf tests) would override TORCH_HOME
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(hub))
+    tried = []
+
+    def offline(url, *_args, **_kwargs):
+        tried.append(url)
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    with pytest.raises(WeightsError, match="could not get ImageNet VGG19 weights"):
+        check_vgg_source("imagenet")
+    assert tried == [VGG19_Weights.IMAGENET1K_V1.url]
+    cached = hub / "checkpoints" / VGG19_Weights.IMAGENET1K_V1.url.rsplit("/", 1)[-1]
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_bytes(b"cached")
+    check_vgg_source("imagenet")  # in torch's cache: nothing fetched, nothing read
+    check_vgg_source("random")
+    assert len(tried) == 1
+
+
+def test_check_vgg_source_names_the_download_for_a_missing_caffe_file(tmp_path: Path) -> None:
+    from animegan.weights.vgg import check_vgg_source
+
+    with pytest.raises(WeightsError) as info:
+        check_vgg_source(tmp_path / "vgg19.npy")
+    assert f"`animegan download vgg19 --root {tmp_path}`" in str(info.value)
+    with pytest.raises(WeightsError, match="empty file"):
+        (tmp_path / "empty.pth").touch()
+        check_vgg_source(tmp_path / "empty.pth")
