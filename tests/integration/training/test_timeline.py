@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from wandb_records import logged_steps
+from helpers.wandb_records import logged_steps
 
 from animegan.training.runner import train
 

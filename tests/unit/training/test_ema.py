@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import pytorch_lightning as pl
 import torch
-from synthetic_training import SMALL, SyntheticData, fit, snapshot
+from helpers.synthetic_training import SMALL, SyntheticData, fit, snapshot
 from torch import nn
 
 from animegan.training.ema import align_checkpoint, averaged, make_ema

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import pytorch_lightning as pl
 import torch
-from synthetic_training import SMALL, NormAtStep, SyntheticData, changed, fit, snapshot
+from helpers.synthetic_training import SMALL, NormAtStep, SyntheticData, changed, fit, snapshot
 
 from animegan.nets import Generator
 from animegan.training.callbacks import AtomicCheckpointIO
