@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from helpers.port_reference import port_forward, port_state_dict
 from helpers.local_server import serve_folder
+from helpers.port_reference import port_forward, port_state_dict
 from PIL import Image
 
 from animegan.errors import WeightsError
