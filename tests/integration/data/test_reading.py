@@ -25,7 +25,7 @@ def overrides(data_dir: Path, record: Path, how: str, *extra: str) -> list[str]:
         "data=demo", f"data.root={data_dir}", "data.image_size=32", "data.val_size=32", "data.batch_size=2",
         "data.val_count=1", "model.vgg.weights=random", "callbacks.progress_bar=null", "logger=none",
         "model.stages.pretrain_epochs=1", "model.stages.adversarial_epochs=0", "trainer.num_sanity_val_steps=0",
-        f"paths.output_dir={record.parent / 'run'}", "+callbacks.lose_file._target_=fault_injection.LoseFile",
+        f"paths.output_dir={record.parent / 'run'}", "+callbacks.lose_file._target_=helpers.fault_injection.LoseFile",
         f"+callbacks.lose_file.how={how}", f"+callbacks.lose_file.record={record}", *extra,
     ]  # fmt: skip
 

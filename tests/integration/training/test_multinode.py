@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.slow
-HELPERS = Path(__file__).resolve().parents[2] / "helpers"
+TESTS = Path(__file__).resolve().parents[2]
 RANK0_ONLY = ("checkpoints", "samples", "generator.pt", "val_distances.jsonl", "csv")
 
 
@@ -34,7 +34,7 @@ def free_port() -> int:
 def start_node(rank: int, port: int, data_dir: Path, tmp_path: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "SLURM_"))}
     env |= {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "NODE_RANK": str(rank), "WORLD_SIZE": "2",
-            "LOCAL_RANK": "0", "PYTHONPATH": os.pathsep.join([str(HELPERS), env.get("PYTHONPATH", "")]),
+            "LOCAL_RANK": "0", "PYTHONPATH": os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")]),
             "HOME": str(tmp_path), "OMP_NUM_THREADS": "1"}  # fmt: skip
     args = [
         f"hydra.run.dir={tmp_path / f'node{rank}'}", "trainer.accelerator=cpu", "trainer.devices=1",
@@ -42,7 +42,7 @@ def start_node(rank: int, port: int, data_dir: Path, tmp_path: Path) -> subproce
         "trainer.num_sanity_val_steps=0", "model.stages.pretrain_epochs=1", "model.stages.adversarial_epochs=1",
         "data=demo", f"data.root={data_dir}", "data.image_size=32", "data.val_size=32", "data.batch_size=1",
         "data.val_count=1", "model.vgg.weights=random", "callbacks.progress_bar=null", "logger=csv",
-        "+callbacks.rank_probe._target_=rank_probe.RankProbe", f"+callbacks.rank_probe.dirpath={tmp_path / 'probe'}",
+        "+callbacks.rank_probe._target_=helpers.rank_probe.RankProbe", f"+callbacks.rank_probe.dirpath={tmp_path / 'probe'}",
     ]  # fmt: skip
     log = (tmp_path / f"node{rank}.log").open("w")
     return subprocess.Popen([sys.executable, "-m", "animegan.training.app", *args], cwd=tmp_path, env=env,
