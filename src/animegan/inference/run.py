@@ -1,11 +1,13 @@
 """A stylize run: planned jobs (images, videos) through one Stylizer, faces pasted back, failures classified.
 
 The caller (the CLI, a UI, a script) receives what happens through ``RunEvents``: each finished output, each
-failure as one line, each note. One bad input never stops the others.
+failure as one line, each note. One bad input never stops the others; a full or failing output disk does
+(``STOP_ERRNOS``: every later write would fail too), with one more line saying how many inputs were left.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,10 @@ from animegan.inference.options import StylizeOptions
 from animegan.inference.plan import Job, kind_of, plan
 from animegan.inference.stylizer import Stylizer
 from animegan.progress import make_progress
+
+# write errors after which the run stops: a full disk or quota, a read-only or failing device. EFBIG (file too
+# large for this file system or ulimit -f) is per file: the next, smaller output may fit.
+STOP_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 
 
 class RunEvents(Protocol):
@@ -48,6 +54,11 @@ def describe_failure(job: Job, exc: Exception) -> str | None:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
         return f"{job.source}: inference failed ({first}); for large inputs try --tile 512 or --max-side"
     return None
+
+
+def stops_the_run(exc: Exception) -> bool:
+    """True for a write error that every later output would hit too (see ``STOP_ERRNOS``)."""
+    return isinstance(exc, OSError) and exc.errno in STOP_ERRNOS
 
 
 def output_root_problem(output: Path, single_file_target: bool) -> str | None:
@@ -121,20 +132,33 @@ class StylizeRun:
         images = sum(job.kind == "image" for job in jobs)
         with make_progress(disable=self.options.quiet or images < 2) as progress:
             task = progress.add_task("stylize images", total=images, unit="img")
-            for job in jobs:
+            for index, job in enumerate(jobs):
                 try:
                     (self.image if job.kind == "image" else self.video)(job)
+                except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM: the caller says which input was cut short
+                    exc.add_note(f"while stylizing {job.source}")
+                    raise
                 except Exception as exc:  # noqa: BLE001 - classified; unexpected ones re-raised
                     message = describe_failure(job, exc)
                     if message is None:
                         raise
                     self.events.failed(message)
+                    if stops_the_run(exc):
+                        self._stopped(job, exc, left=len(jobs) - index - 1)
+                        break
                 else:
                     done += 1
                     self.events.done(job)
                 if job.kind == "image":
                     progress.advance(task)
         return done
+
+    def _stopped(self, job: Job, exc: OSError, left: int) -> None:
+        if left:
+            self.events.failed(
+                f"{job.target.parent}: stopping, writing there fails ({exc.strerror or exc}); "
+                f"{left} remaining input(s) not stylized"
+            )
 
 
 def load_stylizer(options: StylizeOptions) -> Stylizer:
