@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from animegan.errors import AnimeGANError
-from animegan.imageio import fit_max_side, read_image, write_image
+from animegan.imageio import Animation, fit_max_side, read_image, write_animation, write_image
 from animegan.inference.options import StylizeOptions
 from animegan.inference.plan import Job, kind_of, plan
 from animegan.inference.stylizer import Stylizer
@@ -95,18 +97,47 @@ class StylizeRun:
             )
         return FacePaster(face_stylizer=self._face_stylizer, detector=opts.detector, video=video)
 
-    def image(self, job: Job) -> None:
-        loaded = read_image(job.source, max_pixels=self.options.max_pixels)
-        rgb = fit_max_side(loaded.rgb, self.options.max_side)
-        alpha = loaded.alpha
+    def _fitted(self, rgb: np.ndarray, alpha: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        rgb = fit_max_side(rgb, self.options.max_side)
         if alpha is not None and alpha.shape != rgb.shape[:2]:
             alpha = fit_max_side(alpha[..., None].repeat(3, axis=2), self.options.max_side)[..., 0]
+        return rgb, alpha
+
+    def _stylized(self, rgb: np.ndarray, paster, notes: list[str]) -> np.ndarray:
         out = self.stylizer(rgb)
-        if self.options.faces:
-            out, notes = self.face_paster(video=False)(rgb, out)
-            for note in notes:
-                self.events.note(job.source, note)
+        if paster is not None:
+            out, found = paster(rgb, out)
+            notes += [note for note in found if note not in notes]
+        return out
+
+    def image(self, job: Job) -> None:
+        loaded = read_image(job.source, max_pixels=self.options.max_pixels)
+        if loaded.animation is not None:
+            self.animation(job, loaded.animation)
+            return
+        notes: list[str] = []
+        rgb, alpha = self._fitted(loaded.rgb, loaded.alpha)
+        out = self._stylized(rgb, self.face_paster(video=False) if self.options.faces else None, notes)
+        for note in notes:
+            self.events.note(job.source, note)
         write_image(job.target, out, alpha)
+
+    def animation(self, job: Job, animation: Animation) -> None:
+        """Every frame of an animated GIF/PNG/WebP, written back with its timing (faces tracked as in a video)."""
+        paster = self.face_paster(video=True) if self.options.faces else None
+        notes: list[str] = []
+        frames, alphas = [], []
+        for index, frame in enumerate(animation.frames):
+            rgb, alpha = self._fitted(frame, animation.alphas[index] if animation.alphas else None)
+            frames.append(self._stylized(rgb, paster, notes))
+            alphas.append(alpha)
+        for note in notes:
+            self.events.note(job.source, note)
+        stylized = replace(animation, frames=frames, alphas=alphas if animation.alphas else None)
+        if not write_animation(job.target, stylized):
+            self.events.note(
+                job.source, f"{job.target.suffix} holds one image: only the first frame was written"
+            )
 
     def video(self, job: Job) -> None:
         from animegan.video.pipeline import stylize_video
