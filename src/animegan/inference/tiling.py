@@ -121,13 +121,22 @@ def corner_aligned_taps(
 
 
 def _lerp_axis(
-    x: torch.Tensor, dim: int, taps: tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+    x: torch.Tensor, dim: int, taps: tuple[torch.Tensor, torch.Tensor, torch.Tensor], channels: int = 16
 ) -> torch.Tensor:
+    """Linear interpolation of ``x`` along ``dim`` at the taps, in float32, a few channels at a time (the
+    output, in ``x``'s dtype, is the only full-size allocation: the last upsampling is the largest tensor)."""
     lower, upper, weight = (t.to(x.device) for t in taps)
     shape = [1] * x.dim()
     shape[dim] = -1
-    low, high = x.index_select(dim, lower).float(), x.index_select(dim, upper).float()
-    return torch.lerp(low, high, weight.reshape(shape)).to(x.dtype)
+    weight = weight.reshape(shape)
+    size = list(x.shape)
+    size[dim] = len(lower)
+    out = x.new_empty(size)
+    for start in range(0, x.shape[1], channels):
+        part = x[:, start : start + channels]
+        low, high = part.index_select(dim, lower).float(), part.index_select(dim, upper).float()
+        out[:, start : start + channels] = torch.lerp(low, high, weight)
+    return out
 
 
 class WholeImageResample:
