@@ -1,15 +1,16 @@
 """Write files under a temporary name, then rename: nothing half-written is ever left under the final name.
 
-Temporary files are hidden and carry the writer's PID: ``.<stem>.partial-<pid>-<random><suffix>`` beside the
-final file. A process killed outright (SIGKILL, power loss) cannot remove its own; the next write into the same
-folder removes those whose process is gone (a live PID, even one reused, keeps its file: never delete a file
-another process may still be writing).
+Temporary files are hidden and carry the writer's host and PID: ``.<stem>.partial-<host>-<pid>-<random><suffix>``
+beside the final file. A process killed outright (SIGKILL, power loss) cannot remove its own; the next write
+into the same folder removes those of this host whose process is gone (a live PID, even one reused, keeps its
+file, and so does another host's on a shared folder: never delete a file another process may still be writing).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import socket
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -17,7 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 PARTIAL_MARK = ".partial-"
-_PARTIAL_NAME = re.compile(r"^\..*\.partial-(?P<pid>\d+)-[a-z0-9_]+(\.[^.]*)?$")
+HOST = re.sub(r"[^a-z0-9]", "", socket.gethostname().lower())[:16] or "host"
+_PARTIAL_NAME = re.compile(r"^\..*\.partial-(?P<host>[a-z0-9]+)-(?P<pid>\d+)-[a-z0-9_]+(\.[^.]*)?$")
 _swept: set[Path] = set()
 _sweep_lock = threading.Lock()
 
@@ -29,9 +31,9 @@ def _umask() -> int:
 
 
 def partial_pid(path: Path) -> int | None:
-    """The PID in the name of a temporary file made by ``atomic_path``; None for any other name."""
+    """The PID in the name of a temporary file made by ``atomic_path`` on this host; None for any other name."""
     match = _PARTIAL_NAME.match(path.name)
-    return int(match["pid"]) if match else None
+    return int(match["pid"]) if match and match["host"] == HOST else None
 
 
 def pid_alive(pid: int) -> bool:
@@ -80,7 +82,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     _sweep_once(path.parent)
     fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.stem}{PARTIAL_MARK}{os.getpid()}-", suffix=path.suffix, dir=path.parent
+        prefix=f".{path.stem}{PARTIAL_MARK}{HOST}-{os.getpid()}-", suffix=path.suffix, dir=path.parent
     )
     os.close(fd)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the final file the usual permissions

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from animegan.atomic import atomic_path, partial_pid, remove_stale_partials
+from animegan.atomic import HOST, atomic_path, partial_pid, remove_stale_partials
 
 
 def dead_pid() -> int:
@@ -36,18 +36,22 @@ def test_failed_write_leaves_nothing(tmp_path: Path) -> None:
 
 
 def test_stale_partials_of_dead_processes_are_removed_live_ones_kept(tmp_path: Path) -> None:
-    stale = tmp_path / f".clip.partial-{dead_pid()}-k3j4h_9a.mp4"
-    live = tmp_path / f".other.partial-{os.getppid()}-abcd1234.png"
-    lookalike = tmp_path / ".notes.partial.txt"  # not ours: no PID
-    visible = tmp_path / "clip.partial-1-abc.mp4"  # not hidden: a user's file
-    for path in (stale, live, lookalike, visible):
+    pid = dead_pid()
+    stale = tmp_path / f".clip.partial-{HOST}-{pid}-k3j4h_9a.mp4"
+    live = tmp_path / f".other.partial-{HOST}-{os.getppid()}-abcd1234.png"
+    elsewhere = tmp_path / f".clip.partial-{HOST}x-{pid}-k3j4h_9a.mp4"  # another host's, on a shared folder
+    lookalike = tmp_path / ".notes.partial.txt"  # not ours: no host, no PID
+    visible = tmp_path / f"clip.partial-{HOST}-{pid}-abc.mp4"  # not hidden: a user's file
+    for path in (stale, live, elsewhere, lookalike, visible):
         path.write_bytes(b"x")
     assert remove_stale_partials(tmp_path) == [stale]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (live, lookalike, visible))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in (live, elsewhere, lookalike, visible)
+    )
 
 
 def test_first_write_into_a_folder_sweeps_it(tmp_path: Path) -> None:
-    stale = tmp_path / f".photo.partial-{dead_pid()}-zz99.png"
+    stale = tmp_path / f".photo.partial-{HOST}-{dead_pid()}-zz99.png"
     stale.write_bytes(b"x")
     with atomic_path(tmp_path / "new.png") as tmp:
         tmp.write_bytes(b"y")
