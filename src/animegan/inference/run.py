@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -25,6 +26,11 @@ from animegan.progress import make_progress
 # write errors after which the run stops: a full disk or quota, a read-only or failing device. EFBIG (file too
 # large for this file system or ulimit -f) is per file: the next, smaller output may fit.
 STOP_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
+
+
+FacePaste = Callable[
+    [np.ndarray, np.ndarray], tuple[np.ndarray, list[str]]
+]  # (input, stylized) -> (out, notes)
 
 
 class RunEvents(Protocol):
@@ -103,7 +109,8 @@ class StylizeRun:
             alpha = fit_max_side(alpha[..., None].repeat(3, axis=2), self.options.max_side)[..., 0]
         return rgb, alpha
 
-    def _stylized(self, rgb: np.ndarray, paster, notes: list[str]) -> np.ndarray:
+    def _stylized(self, rgb: np.ndarray, paster: FacePaste | None, notes: list[str]) -> np.ndarray:
+        """The stylized frame, faces pasted back if asked; new notes of the paster are added to ``notes``."""
         out = self.stylizer(rgb)
         if paster is not None:
             out, found = paster(rgb, out)
