@@ -16,6 +16,7 @@ from animegan.inference.tiling import (
     Window,
     pinned_norms,
     ramp,
+    stats_pass_side,
     whole_image_resampling,
 )
 from animegan.nets import GeneratorV2
@@ -160,3 +161,10 @@ def test_awkward_sizes_tile_like_untiled(astronaut, height, width, tile, overlap
     tiled = stylizer(photo)
     assert tiled.shape == photo.shape
     assert psnr(tiled, whole) >= 38.0
+
+
+def test_statistics_pass_has_the_pixels_of_one_window():
+    side = stats_pass_side(2160, 3840, window=576, min_side=512)  # a 4K frame, tile 512 + 2 x 32 overlap
+    assert side == 768 and side * (side * 2160 // 3840) <= 576 * 576
+    assert stats_pass_side(700, 1100, window=576, min_side=512) == 722
+    assert stats_pass_side(2160, 3840, window=192, min_side=512) == 512  # small tiles: never below min_side
