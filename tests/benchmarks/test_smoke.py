@@ -13,7 +13,10 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 TINY = {
     "bench_prepare.py": ["--images", "2", "--size", "64", "--repeat", "1", "--workers", "1"],
-    "bench_stylize.py": ["--sizes", "64", "--min-seconds", "0.05", "--skip-video", "--memory", ""],
+    "bench_stylize.py": [
+        *["--sizes", "64", "--min-seconds", "0.05", "--skip-video"],
+        *["--memory", "64", "--memory-size", "200x120"],
+    ],
     "bench_train.py": ["--batch", "1", "--size", "64", "--steps", "1"],
     "bench_faces.py": ["--frames", "2", "--size", "128"],
     "bench_live.py": ["--frames", "2", "--camera", "96x64", "--side", "48"],

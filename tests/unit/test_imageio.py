@@ -1,4 +1,4 @@
-"""Image reading: EXIF orientation, alpha, 16-bit, CMYK, palette, bad files; atomic writing."""
+"""Image reading: EXIF orientation, alpha, 16-bit, CMYK, palette, animations, bombs, bad files; atomic writing."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from animegan.errors import InputError
-from animegan.imageio import read_image, write_image
+from animegan.imageio import read_image, write_animation, write_image
 
 
 def gradient(h: int = 20, w: int = 30) -> np.ndarray:
@@ -92,7 +92,7 @@ def test_bad_files(tmp_path: Path) -> None:
 
 def test_write_unknown_suffix_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot write"):
-        write_image(tmp_path / "x.gif", gradient())
+        write_image(tmp_path / "x.pcx", gradient())
     assert not list(tmp_path.iterdir())
 
 
@@ -105,3 +105,93 @@ def test_written_files_get_umask_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert out.stat().st_mode & 0o777 == 0o644
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header claims ``width`` x ``height`` RGB pixels, with (almost) no pixel data."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_decompression_bombs_are_named_from_the_header(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(png_header_only(100_000, 100_000))  # past Pillow's own hard limit too
+    with pytest.raises(InputError, match=r"10,000,000,000 pixels exceeds the limit .*decompression bomb"):
+        read_image(bomb)
+    assert bomb.stat().st_size < 200
+
+
+def test_no_pillow_bomb_warning_under_our_limit(tmp_path: Path, recwarn) -> None:
+    big = tmp_path / "big.png"  # 9500 x 9500 = 90.25 M pixels: over Pillow's warning level, under our limit
+    big.write_bytes(png_header_only(9500, 9500))
+    with pytest.raises(InputError, match="corrupt or truncated"):
+        read_image(big)
+    assert not [w for w in recwarn if issubclass(w.category, Image.DecompressionBombWarning)]
+
+
+def rgba_frames(count: int = 4) -> list[np.ndarray]:
+    frames = []
+    for index in range(count):
+        frame = np.zeros((20, 30, 4), np.uint8)
+        frame[..., :3] = np.roll(gradient(), 5 * index, axis=1)
+        frame[..., 3] = 255
+        frame[:, : 4 + 3 * index, 3] = 0  # a transparent band that grows
+        frames.append(frame)
+    return frames
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".png", ".webp"])
+def test_animations_are_read_frame_by_frame_and_written_back(tmp_path: Path, suffix: str) -> None:
+    from PIL import ImageSequence
+
+    frames = rgba_frames()
+    images = [Image.fromarray(f, "RGBA") for f in frames]
+    src = tmp_path / f"anim{suffix}"
+    options = {".webp": {"lossless": True}, ".gif": {"disposal": 2}}.get(suffix, {})
+    images[0].save(
+        src, save_all=True, append_images=images[1:], duration=[40, 60, 80, 100], loop=3, **options
+    )
+    loaded = read_image(src)
+    animation = loaded.animation
+    assert animation is not None and len(animation.frames) == 4
+    assert animation.durations == [40, 60, 80, 100] and animation.loop == 3
+    assert [int((a == 0).sum()) for a in animation.alphas] == [20 * (4 + 3 * i) for i in range(4)]
+    visible = frames[2][..., 3] == 255
+    error = np.abs(animation.frames[2].astype(int) - frames[2][..., :3])[visible].mean()
+    assert error < (8 if suffix == ".gif" else 1)  # GIF: 256-colour palette
+    np.testing.assert_array_equal(loaded.rgb, animation.frames[0])
+
+    assert write_animation(tmp_path / f"out{suffix}", animation)
+    with Image.open(tmp_path / f"out{suffix}") as out:
+        written = []
+        for frame in ImageSequence.Iterator(out):
+            transparent = int((np.asarray(frame.convert("RGBA"))[..., 3] == 0).sum())  # loads: info is set
+            written.append((int(frame.info["duration"]), transparent))
+        assert written == [(40 + 20 * i, 20 * (4 + 3 * i)) for i in range(4)] and out.info["loop"] == 3
+
+
+def test_an_animation_written_as_jpeg_keeps_the_first_frame(tmp_path: Path) -> None:
+    images = [Image.fromarray(f[..., :3]) for f in rgba_frames(2)]
+    images[0].save(tmp_path / "a.gif", save_all=True, append_images=images[1:], duration=50)
+    animation = read_image(tmp_path / "a.gif").animation
+    assert animation.alphas is None  # opaque frames carry no alpha
+    assert not write_animation(tmp_path / "first.jpg", animation)
+    assert Image.open(tmp_path / "first.jpg").size == (30, 20)
+
+
+def test_too_many_frames_are_a_bomb_too(tmp_path: Path) -> None:
+    images = [Image.fromarray(f[..., :3]) for f in rgba_frames(4)]
+    images[0].save(tmp_path / "long.gif", save_all=True, append_images=images[1:])
+    with pytest.raises(InputError, match=r"4 frames of 30x20 = 2,400 pixels exceeds the limit of 2,000"):
+        read_image(tmp_path / "long.gif", max_pixels=2000)

@@ -2,7 +2,8 @@
 
 Each module in ``COMMANDS`` defines ``register(subparsers)``, which adds its parser and sets ``func``
 (a callable taking the parsed arguments and returning an exit code). Exit codes: 0 all done, 1 some inputs
-failed (each named on stderr in one line), 2 usage error.
+failed (each named on stderr in one line), 2 usage error, 128 + N stopped by signal N (130 Ctrl-C, 143 SIGTERM,
+129 SIGHUP; unfinished outputs removed, one line).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from animegan.errors import AnimeGANError
+from animegan.signals import exit_status, signal_name, signals_unwind
 
 COMMANDS = ("stylize", "faces", "prepare", "frames", "ui", "download", "demo_data", "export", "weights")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -39,13 +41,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or EXIT_OK)
+        with signals_unwind():
+            return int(args.func(args) or EXIT_OK)
     except AnimeGANError as exc:
         error(str(exc))
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        error("interrupted")
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, and SIGTERM / SIGHUP through signals_unwind
+        where = "".join(f" {note}" for note in getattr(exc, "__notes__", ()))
+        error(f"stopped by {signal_name(exc)}{where}; unfinished output removed")
+        return exit_status(exc)
 
 
 if __name__ == "__main__":

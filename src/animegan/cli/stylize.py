@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "stylize",
         help="stylize images, folders and videos",
-        description="Stylize image files (jpg, png, webp, bmp, tiff), folders (recursive, the tree is mirrored "
+        description="Stylize image files (jpg, png, webp, bmp, tiff, gif; animations frame by frame), folders (recursive, the tree is mirrored "
         "under OUT) and videos (mp4, mov, mkv, webm, avi; the sound track is kept). Output at the input's size; "
         "the format follows OUT's suffix (one input) or the input's.",
     )

@@ -1,25 +1,37 @@
 """A stylize run: planned jobs (images, videos) through one Stylizer, faces pasted back, failures classified.
 
 The caller (the CLI, a UI, a script) receives what happens through ``RunEvents``: each finished output, each
-failure as one line, each note. One bad input never stops the others.
+failure as one line, each note. One bad input never stops the others; a full or failing output disk does
+(``STOP_ERRNOS``: every later write would fail too), with one more line saying how many inputs were left.
 """
 
 from __future__ import annotations
 
+import errno
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from animegan.errors import AnimeGANError
-from animegan.imageio import fit_max_side, read_image, write_image
+from animegan.imageio import Animation, fit_max_side, read_image, write_animation, write_image
 from animegan.inference.colors import ColorAdjust
 from animegan.inference.options import StylizeOptions
 from animegan.inference.plan import Job, kind_of, plan
 from animegan.inference.stylizer import Stylizer
 from animegan.progress import make_progress
+
+# write errors after which the run stops: a full disk or quota, a read-only or failing device. EFBIG (file too
+# large for this file system or ulimit -f) is per file: the next, smaller output may fit.
+STOP_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
+
+
+FacePaste = Callable[
+    [np.ndarray, np.ndarray], tuple[np.ndarray, list[str]]
+]  # (input, stylized) -> (out, notes)
 
 
 class RunEvents(Protocol):
@@ -51,6 +63,11 @@ def describe_failure(job: Job, exc: Exception) -> str | None:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
         return f"{job.source}: inference failed ({first}); for large inputs try --tile 512 or --max-side"
     return None
+
+
+def stops_the_run(exc: Exception) -> bool:
+    """True for a write error that every later output would hit too (see ``STOP_ERRNOS``)."""
+    return isinstance(exc, OSError) and exc.errno in STOP_ERRNOS
 
 
 def output_root_problem(output: Path, single_file_target: bool) -> str | None:
@@ -98,23 +115,51 @@ class StylizeRun:
 
         return FacePaster(face_stylizer=self.face_stylizer(), detector=self.options.detector, video=video)
 
-    def image(self, job: Job) -> None:
-        loaded = read_image(job.source, max_pixels=self.options.max_pixels)
-        rgb = fit_max_side(loaded.rgb, self.options.max_side)
-        alpha = loaded.alpha
+    def _fitted(self, rgb: np.ndarray, alpha: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        rgb = fit_max_side(rgb, self.options.max_side)
         if alpha is not None and alpha.shape != rgb.shape[:2]:
             alpha = fit_max_side(alpha[..., None].repeat(3, axis=2), self.options.max_side)[..., 0]
+        return rgb, alpha
+
+    def stylize_array(self, rgb: np.ndarray, paster: FacePaste | None = None) -> tuple[np.ndarray, list[str]]:
+        """One RGB uint8 image: generator, faces pasted back (by ``paster``, or a still-image paster when
+        ``options.faces``), then colours and strength; returns it with the paster's notes."""
+        out, notes = self.stylizer(rgb), []
+        if paster is None and self.options.faces:
+            paster = self.face_paster(video=False)
+        if paster is not None:
+            out, notes = paster(rgb, out)
+        return self.colors(rgb, out), notes
+
+    def image(self, job: Job) -> None:
+        loaded = read_image(job.source, max_pixels=self.options.max_pixels)
+        if loaded.animation is not None:
+            self.animation(job, loaded.animation)
+            return
+        rgb, alpha = self._fitted(loaded.rgb, loaded.alpha)
         out, notes = self.stylize_array(rgb)
         for note in notes:
             self.events.note(job.source, note)
         write_image(job.target, out, alpha)
 
-    def stylize_array(self, rgb: np.ndarray) -> tuple[np.ndarray, list[str]]:
-        """One RGB uint8 image: generator, faces pasted back (if asked), colours and strength; notes on faces."""
-        out, notes = self.stylizer(rgb), []
-        if self.options.faces:
-            out, notes = self.face_paster(video=False)(rgb, out)
-        return self.colors(rgb, out), notes
+    def animation(self, job: Job, animation: Animation) -> None:
+        """Every frame of an animated GIF/PNG/WebP, written back with its timing (faces tracked as in a video)."""
+        paster = self.face_paster(video=True) if self.options.faces else None
+        notes: list[str] = []
+        frames, alphas = [], []
+        for index, frame in enumerate(animation.frames):
+            rgb, alpha = self._fitted(frame, animation.alphas[index] if animation.alphas else None)
+            out, found = self.stylize_array(rgb, paster)
+            notes += [note for note in found if note not in notes]
+            frames.append(out)
+            alphas.append(alpha)
+        for note in notes:
+            self.events.note(job.source, note)
+        stylized = replace(animation, frames=frames, alphas=alphas if animation.alphas else None)
+        if not write_animation(job.target, stylized):
+            self.events.note(
+                job.source, f"{job.target.suffix} holds one image: only the first frame was written"
+            )
 
     def video(self, job: Job) -> None:
         from animegan.video.pipeline import stylize_video
@@ -142,20 +187,33 @@ class StylizeRun:
         images = sum(job.kind == "image" for job in jobs)
         with make_progress(disable=self.options.quiet or images < 2) as progress:
             task = progress.add_task("stylize images", total=images, unit="img")
-            for job in jobs:
+            for index, job in enumerate(jobs):
                 try:
                     (self.image if job.kind == "image" else self.video)(job)
+                except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM: the caller says which input was cut short
+                    exc.add_note(f"while stylizing {job.source}")
+                    raise
                 except Exception as exc:  # noqa: BLE001 - classified; unexpected ones re-raised
                     message = describe_failure(job, exc)
                     if message is None:
                         raise
                     self.events.failed(message)
+                    if stops_the_run(exc):
+                        self._stopped(job, exc, left=len(jobs) - index - 1)
+                        break
                 else:
                     done += 1
                     self.events.done(job)
                 if job.kind == "image":
                     progress.advance(task)
         return done
+
+    def _stopped(self, job: Job, exc: OSError, left: int) -> None:
+        if left:
+            self.events.failed(
+                f"{job.target.parent}: stopping, writing there fails ({exc.strerror or exc}); "
+                f"{left} remaining input(s) not stylized"
+            )
 
 
 def load_stylizer(options: StylizeOptions) -> Stylizer:

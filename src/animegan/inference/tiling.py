@@ -6,15 +6,25 @@ The v2 generator normalises each layer over the whole image (``GroupNorm(1, C)``
 layer's mean and variance; the tile passes then normalise with those recorded statistics, so every tile sees the
 same normalisation the untiled image would. Tiles overlap and are blended with linear ramps, which hides the
 remaining differences at tile borders (reflection padding where the real image continues).
+
+The port's v2 upsampling (``align_corners=True``) is not shift-invariant: it maps output pixel ``i`` to input
+``i * (n_in - 1) / (n_out - 1)``, so a tile resampled on its own drifts by up to half a low-resolution pixel
+across its width against the whole image. While tiles run, the generator's ``_upsample`` samples at the whole
+image's positions instead (``WholeImageResample``). The statistics pass has as many pixels as one tile window
+(``stats_pass_side``). Tiled vs untiled at 1100x700, tile 512, fp32, overall / worst 64-pixel block: seeded
+random v2 42.4 / 32.3 dB before, 52.8 / 46.5 dB now; a generator from a ``make demo`` run 34.9 / 22.6 dB
+before, 49.2 / 43.2 dB now.
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -84,6 +94,94 @@ def pinned_norms(model: nn.Module) -> Iterator[list[PinnedStatsNorm]]:
             setattr(parent, name, child)
 
 
+@dataclass(frozen=True)
+class Window:
+    """Where the window being computed lies in the whole image: top-left corner, its size, the whole size."""
+
+    offset: tuple[int, int]
+    size: tuple[int, int]
+    whole: tuple[int, int]
+
+
+def corner_aligned_taps(
+    n_out: int, n_in: int, offset: int, window: int, whole: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+    """Bilinear taps (lower index, upper index, weight of the upper) of an ``align_corners=True`` resize of one
+    axis from ``n_in`` to ``n_out`` samples, at the positions the whole image's resize would use.
+
+    The window covers ``[offset, offset + window)`` of an axis of ``whole`` pixels; a tensor axis of ``n`` samples
+    in it stands for ``whole * n / window`` samples over the whole image. None when the scales are not exact.
+    """
+    sizes = [whole * n for n in (n_in, n_out)] + [offset * n for n in (n_in, n_out)]
+    if any(size % window for size in sizes):
+        return None
+    whole_in, whole_out, start_in, start_out = (size // window for size in sizes)
+    scale = (whole_in - 1) / (whole_out - 1) if whole_out > 1 else 0.0
+    position = (torch.arange(n_out, dtype=torch.float64) + start_out) * scale - start_in
+    position = position.clamp(0, n_in - 1)  # only at window edges inside the image, which the blend discards
+    lower = position.floor().long()
+    return lower, (lower + 1).clamp(max=n_in - 1), (position - lower).float()
+
+
+def _lerp_axis(
+    x: torch.Tensor, dim: int, taps: tuple[torch.Tensor, torch.Tensor, torch.Tensor], channels: int = 16
+) -> torch.Tensor:
+    """Linear interpolation of ``x`` along ``dim`` at the taps, in float32, a few channels at a time (the
+    output, in ``x``'s dtype, is the only full-size allocation: the last upsampling is the largest tensor)."""
+    lower, upper, weight = (t.to(x.device) for t in taps)
+    shape = [1] * x.dim()
+    shape[dim] = -1
+    weight = weight.reshape(shape)
+    size = list(x.shape)
+    size[dim] = len(lower)
+    out = x.new_empty(size)
+    for start in range(0, x.shape[1], channels):
+        part = x[:, start : start + channels]
+        low, high = part.index_select(dim, lower).float(), part.index_select(dim, upper).float()
+        out[:, start : start + channels] = torch.lerp(low, high, weight)
+    return out
+
+
+class WholeImageResample:
+    """Replaces a generator's ``_upsample(x, size)`` (``align_corners=True``) while tiles run: with ``window``
+    set, each tile samples where the whole image's resize would; with None it is the generator's own."""
+
+    def __init__(self, own: Callable[[torch.Tensor, torch.Size], torch.Tensor]) -> None:
+        self.own = own
+        self.window: Window | None = None
+
+    def __call__(self, x: torch.Tensor, size: torch.Size) -> torch.Tensor:
+        if self.window is None:
+            return self.own(x, size)
+        out = x
+        for axis in (0, 1):
+            taps = corner_aligned_taps(
+                int(size[axis]),
+                x.shape[2 + axis],
+                self.window.offset[axis],
+                self.window.size[axis],
+                self.window.whole[axis],
+            )
+            if taps is None:
+                return self.own(x, size)
+            out = _lerp_axis(out, 2 + axis, taps)
+        return out
+
+
+@contextmanager
+def whole_image_resampling(model: nn.Module) -> Iterator[WholeImageResample | None]:
+    """Temporarily route ``model._upsample`` through a WholeImageResample if it resizes with aligned corners."""
+    if not (getattr(model, "align_corners", False) and hasattr(model, "_upsample")):
+        yield None
+        return
+    resample = WholeImageResample(model._upsample)
+    model._upsample = resample
+    try:
+        yield resample
+    finally:
+        del model._upsample  # the class's method again
+
+
 def tile_starts(length: int, tile: int) -> list[int]:
     """Start offsets of the tile cores along one axis (cores of ``tile`` pixels; the last may be shorter)."""
     return list(range(0, max(length, 1), tile))
@@ -114,6 +212,13 @@ def downscaled(x: torch.Tensor, max_side: int) -> torch.Tensor:
     return F.interpolate(x.float(), size=size, mode="area").to(x.dtype)
 
 
+def stats_pass_side(h: int, w: int, window: int, min_side: int) -> int:
+    """Longer side of the statistics pass: as many pixels as one tile window (so it costs no more memory than a
+    tile does), and at least ``min_side``. The more pixels, the closer the pinned statistics are to the whole
+    image's (a trained generator at 1100x700, tile 512: 44.2 dB at a 512-px pass, 50.4 dB at 768 px)."""
+    return max(min_side, math.isqrt(window * window * max(h, w) // min(h, w)))
+
+
 def run_tiled(
     model: nn.Module,
     x: torch.Tensor,
@@ -124,8 +229,9 @@ def run_tiled(
 ) -> torch.Tensor:
     """Generator output for ``x`` (1x3xHxW, H and W multiples of ALIGN) computed tile by tile.
 
-    ``forward`` runs the model on a tensor (device, precision, layout); ``stats_side`` bounds the downscaled
-    statistics pass. Memory is bounded by one window of (tile + 2 * overlap)^2 pixels plus the output.
+    ``forward`` runs the model on a tensor (device, precision, layout); the downscaled statistics pass has as many
+    pixels as one window, and a longer side of at least ``stats_side``. Memory is bounded by one window of
+    (tile + 2 * overlap)^2 pixels (or that pass, for small tiles) plus the output.
     """
     return_freed_memory_promptly()
     tile = max(ALIGN, tile // ALIGN * ALIGN)
@@ -133,8 +239,8 @@ def run_tiled(
     _, _, h, w = x.shape
     out = torch.zeros(1, 3, h, w)
     total = torch.zeros(1, 1, h, w)
-    with pinned_norms(model) as norms:
-        forward(downscaled(x, stats_side))
+    with pinned_norms(model) as norms, whole_image_resampling(model) as resample:
+        forward(downscaled(x, stats_pass_side(h, w, tile + 2 * overlap, stats_side)))
         for norm in norms:
             norm.mode = "pinned"
         for top in tile_starts(h, tile):
@@ -142,6 +248,8 @@ def run_tiled(
                 bottom, right = min(top + tile, h), min(left + tile, w)
                 y0, y1 = max(0, top - overlap), min(h, bottom + overlap)
                 x0, x1 = max(0, left - overlap), min(w, right + overlap)
+                if resample is not None:
+                    resample.window = Window((y0, x0), (y1 - y0, x1 - x0), (h, w))
                 window = forward(x[:, :, y0:y1, x0:x1]).float().cpu()
                 weight = ramp(h, y0, y1, top, bottom, overlap)[:, None] * ramp(
                     w, x0, x1, left, right, overlap

@@ -4,10 +4,15 @@ Video: H.264 yuv420p at a CRF (VP9 for webm), timestamps copied from the source 
 copied packet by packet, or re-encoded only when the output container cannot hold its codec (webm: opus).
 The streams are opened on the first stylized frame, when the output size is known; audio packets that arrive
 before it are held back.
+
+A write that fails (disk full, file too large, I/O error) raises a plain ``OSError`` with its errno: PyAV's own
+``av.error.OSError`` is also an ``FFmpegError``, which callers take for a corrupt input.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -20,9 +25,23 @@ from animegan.video.frames import DecodedFrame
 OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
 
 
+def write_errors_as_os_errors(method: Callable) -> Callable:
+    """Re-raise PyAV's I/O errors of ``method`` as builtin ``OSError`` (same errno, message and file name)."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except av.error.OSError as exc:
+            raise OSError(exc.errno, exc.strerror, exc.filename) from None
+
+    return wrapper
+
+
 class Encoder:
     """Encode stylized frames and the source's audio into ``path`` (container chosen by ``suffix``)."""
 
+    @write_errors_as_os_errors
     def __init__(
         self,
         path: Path,
@@ -76,6 +95,7 @@ class Encoder:
         self.audio = self.output.add_stream(codec, rate=rate)
         self.audio.layout = source.codec_context.layout.name if source.codec_context.layout else "stereo"
 
+    @write_errors_as_os_errors
     def write_frame(self, frame: DecodedFrame, rgb: np.ndarray) -> None:
         """Encode one stylized frame with the timing of its source frame (opens the streams on the first)."""
         if self.video is None:
@@ -87,6 +107,7 @@ class Encoder:
         for packet in self.video.encode(video_frame):
             self.output.mux(packet)
 
+    @write_errors_as_os_errors
     def write_audio(self, packet: av.Packet) -> None:
         """Copy (or re-encode) one source audio packet; held back until the streams are open."""
         if self.video is None:
@@ -101,6 +122,7 @@ class Encoder:
             for out_packet in self.audio.encode(frame):
                 self.output.mux(out_packet)
 
+    @write_errors_as_os_errors
     def finish(self) -> None:
         """Flush the encoders (call once, after the last frame)."""
         if self.video is not None:
@@ -110,5 +132,14 @@ class Encoder:
             for packet in self.audio.encode(None):
                 self.output.mux(packet)
 
+    @write_errors_as_os_errors
     def close(self) -> None:
+        """Write the trailer and close the file."""
         self.output.close()
+
+    def abort(self) -> None:
+        """Close after a failure: the file is discarded, so errors while closing (the same full disk) are ignored."""
+        try:
+            self.output.close()
+        except (av.error.FFmpegError, OSError):
+            pass

@@ -3,8 +3,9 @@
 A decoder thread demuxes, decodes, converts to RGB and turns frames upright; the calling thread runs batched
 inference; an encoder thread applies per-frame post-processing (temporal smoothing, faces), encodes and muxes.
 Bounded queues keep memory flat. Frame timestamps are copied, so frame rate (constant or variable) and duration
-are kept. The output is written under a temporary name and renamed at the end: an interrupted run leaves no
-final file.
+are kept. The output is written under a temporary name and renamed at the end. A stage that fails (a full disk
+while encoding, a corrupt packet) stops the other two within one batch; a failed or interrupted run leaves
+neither a final file nor its temporary file.
 """
 
 from __future__ import annotations
@@ -29,25 +30,33 @@ from animegan.video.probe import estimated_frames, open_input, rotation_of
 
 QUEUE_DEPTH = 8
 POLL_SECONDS = 0.1
+JOIN_SECONDS = 30.0  # a stage finishes the frame it holds within this once stopped
 _END = object()
 
 FramePostprocess = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (input rgb, stylized rgb) -> rgb
 StylizeBatch = Callable[[list[np.ndarray]], list[np.ndarray]]
 
 
-class Stage(threading.Thread):
-    """A daemon thread that records the exception that ended it."""
+class Stopped(Exception):
+    """Raised inside the pipeline's queue waits once it has been told to stop (a stage failed, or the caller)."""
 
-    def __init__(self, target: Callable[[], None], name: str) -> None:
+
+class Stage(threading.Thread):
+    """A daemon thread that records the exception that ended it and then stops the whole pipeline."""
+
+    def __init__(self, target: Callable[[], None], name: str, stop: threading.Event) -> None:
         super().__init__(name=name, daemon=True)
-        self._work = target
+        self._work, self._stop_pipeline = target, stop
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
             self._work()
+        except Stopped:
+            pass
         except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
             self.error = exc
+            self._stop_pipeline.set()
 
 
 class VideoPipeline:
@@ -71,13 +80,13 @@ class VideoPipeline:
         self.stop = threading.Event()
         self.decoded: queue.Queue = queue.Queue(maxsize=QUEUE_DEPTH * batch_size)
         self.stylized: queue.Queue = queue.Queue(maxsize=QUEUE_DEPTH)
-        self.decoder = Stage(self._decode, "animegan-decode")
-        self.writer = Stage(self._encode, "animegan-encode")
+        self.decoder = Stage(self._decode, "animegan-decode", self.stop)
+        self.writer = Stage(self._encode, "animegan-encode", self.stop)
         self.frames_in = 0
         self.progress = make_progress(disable=not show_progress)
         self.task = self.progress.add_task("stylize", total=None, unit="frame")
 
-    # ---- queues that give up when the pipeline stops or a stage has failed ----------------------------------
+    # ---- queues that give up as soon as the pipeline stops (a stage failed, or the calling thread) -----------
     def _put(self, q: queue.Queue, item: object) -> None:
         while not self.stop.is_set():
             try:
@@ -85,17 +94,22 @@ class VideoPipeline:
                 return
             except queue.Full:
                 continue
+        raise Stopped
 
-    def _get(self, q: queue.Queue, watched: Sequence[Stage]) -> object:
-        while True:
+    def _get(self, q: queue.Queue) -> object:
+        while not self.stop.is_set():
             try:
                 return q.get(timeout=POLL_SECONDS)
             except queue.Empty:
-                for stage in watched:
-                    if stage.error is not None:
-                        raise stage.error from None
-                if self.stop.is_set():
-                    raise RuntimeError("video pipeline stopped") from None
+                continue
+        raise Stopped
+
+    def _stage_error(self) -> BaseException:
+        """The error that stopped the pipeline (the encoder's first: a full disk is the likelier cause)."""
+        for stage in (self.writer, self.decoder):
+            if stage.error is not None:
+                return stage.error
+        return RuntimeError("video pipeline stopped")
 
     # ---- the two threads --------------------------------------------------------------------------------
     def _decode(self) -> None:
@@ -125,7 +139,7 @@ class VideoPipeline:
         self._put(self.decoded, _END)
 
     def _encode(self) -> None:
-        while (item := self._get(self.stylized, [])) is not _END:
+        while (item := self._get(self.stylized)) is not _END:
             kind, payload = item
             if kind == "audio":
                 self.encoder.write_audio(payload)
@@ -147,41 +161,51 @@ class VideoPipeline:
         return []
 
     def run(self, src: Path) -> None:
-        """Stylize the whole video; re-raises the first error of any stage; every thread has ended on return."""
+        """Stylize the whole video; re-raises the first error of any stage; every thread has ended on return.
+
+        A failing stage (a write error in the encoder, a decode error) stops the others at once: queue waits give
+        up, the calling thread finishes at most the batch it is running, and the error is raised here.
+        """
         self.decoder.start()
         self.writer.start()
-        batch: list[DecodedFrame] = []
         try:
             with self.progress:
                 total = estimated_frames(self.video_stream, self.container)
                 self.progress.update(self.task, description=f"stylize {src.name}", total=total)
-                while (item := self._get(self.decoded, [self.decoder, self.writer])) is not _END:
-                    kind, payload = item
-                    if kind == "audio":
-                        self._put(self.stylized, item)
-                        continue
-                    if batch and batch[0].rgb.shape != payload.rgb.shape:
-                        batch = self._infer(batch)
-                    batch.append(payload)
-                    if len(batch) >= self.batch_size:
-                        batch = self._infer(batch)
-                self._infer(batch)
-                if self.frames_in == 0:
-                    raise InputError(f"{src}: no decodable video frames")
-                self._put(self.stylized, _END)
-                self._wait_for_writer()
+                try:
+                    self._feed(src)
+                    self._wait_for_writer()
+                except Stopped:
+                    raise self._stage_error() from None
                 self.progress.update(self.task, total=self.progress.tasks[self.task].completed)
         finally:
             self.stop.set()
-            self.decoder.join(timeout=5)
-            self.writer.join(timeout=5)
+            for stage in (self.decoder, self.writer):
+                stage.join(timeout=JOIN_SECONDS)
+
+    def _feed(self, src: Path) -> None:
+        """Batch decoded frames through inference to the encoder thread, then tell it the end."""
+        batch: list[DecodedFrame] = []
+        while (item := self._get(self.decoded)) is not _END:
+            kind, payload = item
+            if kind == "audio":
+                self._put(self.stylized, item)
+                continue
+            if batch and batch[0].rgb.shape != payload.rgb.shape:
+                batch = self._infer(batch)
+            batch.append(payload)
+            if len(batch) >= self.batch_size:
+                batch = self._infer(batch)
+        self._infer(batch)
+        if self.frames_in == 0:
+            raise InputError(f"{src}: no decodable video frames")
+        self._put(self.stylized, _END)
 
     def _wait_for_writer(self) -> None:
-        while self.writer.is_alive() and self.writer.error is None:
+        while self.writer.is_alive():
             self.writer.join(timeout=POLL_SECONDS)
-        for stage in (self.writer, self.decoder):
-            if stage.error is not None:
-                raise stage.error
+        if self.writer.error is not None or self.decoder.error is not None:
+            raise self._stage_error()
 
 
 def _timing(container: av.container.InputContainer) -> tuple[Fraction, Fraction]:
@@ -226,8 +250,10 @@ def stylize_video(
                     container, encoder, stylize_batch, batch_size, max_side, postprocess, show_progress
                 )
                 pipeline.run(src)
-            finally:
-                encoder.close()
+            except BaseException:
+                encoder.abort()
+                raise
+            encoder.close()
     except av.error.FFmpegError as exc:
         raise InputError(f"{src}: corrupt or unsupported video ({str(exc).splitlines()[0][:120]})") from None
     finally:

@@ -1,7 +1,9 @@
-"""The library's stylize run: events per input, failure classification, the README's face-paste import."""
+"""The library's stylize run: events per input, failure classification, full-disk stop, the README's face-paste import."""
 
 from __future__ import annotations
 
+import errno
+import os
 import warnings
 from pathlib import Path
 
@@ -83,3 +85,54 @@ def test_readme_face_paste_import_still_works() -> None:
     from animegan.faces.paste import FacePaster
 
     assert Old is FacePaster
+
+
+@pytest.mark.parametrize(
+    ("code", "stops"), [(errno.ENOSPC, True), (errno.EDQUOT, True), (errno.EIO, True), (errno.EFBIG, False)]
+)
+def test_a_full_disk_stops_the_run_a_too_large_file_does_not(
+    tmp_path, write_png, coffee, weights, monkeypatch, code, stops
+) -> None:
+    """Every input after a full disk would fail the same way: one line for the input, one for the stop."""
+    import animegan.inference.run as run
+
+    for name in ("a", "b", "c", "d"):
+        write_png(f"in/{name}.png", coffee[:24, :32])
+    real_write = run.write_image
+
+    def write_failing_on_b(path, rgb, alpha=None):
+        if Path(path).name == "b.png":
+            raise OSError(code, os.strerror(code), str(path))
+        return real_write(path, rgb, alpha)
+
+    monkeypatch.setattr(run, "write_image", write_failing_on_b)
+    events = Recorded()
+    options = StylizeOptions(weights=str(weights), device="cpu", precision="fp32", quiet=True)
+    summary = stylize_all([str(tmp_path / "in")], tmp_path / "out", options, events)
+    reason = os.strerror(code)
+    assert (
+        events.failures[0]
+        == f"{tmp_path / 'in' / 'b.png'}: cannot write {tmp_path / 'out' / 'b.png'} ({reason})"
+    )
+    if stops:
+        assert events.targets == [tmp_path / "out" / "a.png"] and (summary.done, summary.failed) == (1, 3)
+        assert len(events.failures) == 2
+        assert reason in events.failures[1] and "2 remaining input(s) not stylized" in events.failures[1]
+    else:
+        assert [t.name for t in events.targets] == ["a.png", "c.png", "d.png"] and len(events.failures) == 1
+    assert "b.png" not in {p.name for p in (tmp_path / "out").iterdir()}
+
+
+def test_an_interrupt_names_the_input_it_cut_short(tmp_path, write_png, coffee, weights, monkeypatch) -> None:
+    import animegan.inference.run as run
+
+    photo = write_png("in/a.png", coffee[:24, :32])
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "write_image", interrupted)
+    options = StylizeOptions(weights=str(weights), device="cpu", precision="fp32", quiet=True)
+    with pytest.raises(KeyboardInterrupt) as info:
+        stylize_all([str(photo)], tmp_path / "out", options, Recorded())
+    assert info.value.__notes__ == [f"while stylizing {photo}"]
