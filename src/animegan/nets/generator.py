@@ -1,4 +1,4 @@
-"""AnimeGAN generators: v2 (default, layout of the widely used PyTorch port) and v1."""
+"""AnimeGAN generators: v2 (default, layout of the widely used PyTorch port), v1, and v3 (``generator_v3``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from animegan.nets.blocks import (
     SeparableConv,
     instance_norm,
 )
+from animegan.nets.generator_v3 import GeneratorV3
 
 
 class GeneratorV2(nn.Module):
@@ -109,11 +110,18 @@ class GeneratorV1(nn.Module):
 
 
 Generator = GeneratorV2
-GENERATORS: dict[str, type[nn.Module]] = {"v1": GeneratorV1, "v2": GeneratorV2}
+GENERATORS: dict[str, type[nn.Module]] = {"v1": GeneratorV1, "v2": GeneratorV2, "v3": GeneratorV3}
 
 
-def build_generator(arch: str = "v2") -> nn.Module:
-    """A fresh generator of the named architecture (``v1`` or ``v2``)."""
+def build_generator(arch: str = "v2", **options) -> nn.Module:
+    """A fresh generator of the named architecture (``v1``, ``v2`` or ``v3``, the training form with both tails)."""
     if arch not in GENERATORS:
         raise ValueError(f"unknown generator architecture {arch!r}; expected one of {sorted(GENERATORS)}")
-    return GENERATORS[arch]()
+    return GENERATORS[arch](**options)
+
+
+def deployed(generator: nn.Module) -> nn.Module:
+    """The network a generator is used as after training: ``generator.deploy()`` where it has one (v3 drops its
+    support tail), else the generator itself."""
+    deploy = getattr(generator, "deploy", None)
+    return deploy() if callable(deploy) else generator
