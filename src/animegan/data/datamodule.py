@@ -13,7 +13,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from animegan.data.layout import INFO_FILE, DatasetLayout, list_images, read_info
 from animegan.data.sampling import UnpairedSampler
-from animegan.data.transforms import center_square, gray3, random_crop_flip, to_tensor
+from animegan.data.transforms import center_square, gray3, random_crop_flip, random_crops_flips, to_tensor
 from animegan.errors import InputError
 from animegan.imageio import read_image
 
@@ -29,9 +29,11 @@ class UnpairedImages(Dataset):
         image_size: int,
         shift_rgb: Sequence[float] | None,
         clip: bool = True,
+        superpixels: Sequence[Path] | None = None,
     ) -> None:
         self.photos, self.anime, self.smooth = list(photos), list(anime), list(smooth)
         self.image_size, self.shift_rgb, self.clip = image_size, shift_rgb, clip
+        self.superpixels = list(superpixels) if superpixels is not None else None
 
     def __len__(self) -> int:
         return max(len(self.photos), len(self.anime))
@@ -40,15 +42,21 @@ class UnpairedImages(Dataset):
         photo_index, anime_index, seed = key
         rng = np.random.default_rng(seed)
         size = self.image_size
-        photo = random_crop_flip(read_image(self.photos[photo_index]).rgb, size, rng)
+        photos = [read_image(self.photos[photo_index]).rgb]
+        if self.superpixels is not None:
+            photos.append(read_image(self.superpixels[photo_index]).rgb)
+        photo, *superpixel = random_crops_flips(photos, size, rng)  # the same crop for both
         anime = random_crop_flip(read_image(self.anime[anime_index]).rgb, size, rng)
         smooth = random_crop_flip(read_image(self.smooth[anime_index]).rgb, size, rng)
-        return {
+        item = {
             "photo": to_tensor(photo),
             "anime": to_tensor(anime, self.shift_rgb, self.clip),
             "anime_gray": to_tensor(gray3(anime)),
             "smooth_gray": to_tensor(gray3(smooth)),
         }
+        if superpixel:  # AnimeGANv3 also reads the colour smooth image (its grayscale is computed in-graph)
+            item |= {"superpixel": to_tensor(superpixel[0]), "smooth": to_tensor(smooth)}
+        return item
 
 
 class SquarePhotos(Dataset):
@@ -69,7 +77,8 @@ class AnimeGANDataModule(pl.LightningDataModule):
 
     ``mean_shift``: ``"auto"`` (from ``<Style>/dataset.json`` written by prepare), ``"none"``/``None``, or an
     explicit ``[r, g, b]`` added to the colour anime images before scaling. ``num_replicas``/``rank`` default to
-    the trainer's world size and global rank.
+    the trainer's world size and global rank. ``superpixels`` (AnimeGANv3, set by ``model=v3``): batches also
+    hold ``superpixel`` (each photo's superpixel image, cropped with it) and ``smooth`` (the smoothed anime).
     """
 
     def __init__(
@@ -88,6 +97,7 @@ class AnimeGANDataModule(pl.LightningDataModule):
         clip_mean_shift: bool = True,
         num_replicas: int | None = None,
         rank: int | None = None,
+        superpixels: bool = False,
     ) -> None:
         super().__init__()
         self.layout = DatasetLayout(Path(root).expanduser(), style)
@@ -95,7 +105,9 @@ class AnimeGANDataModule(pl.LightningDataModule):
         self.mean_shift, self.val_size, self.val_count = mean_shift, val_size, val_count
         self.pin_memory, self.persistent_workers, self.seed = pin_memory, persistent_workers, seed
         self.clip_mean_shift, self.num_replicas, self.rank = clip_mean_shift, num_replicas, rank
+        self.use_superpixels = superpixels
         self.photos: list[Path] = []
+        self.superpixels: list[Path] | None = None
         self.anime: list[Path] = []
         self.smooth: list[Path] = []
         self.val_photos: list[Path] = []
@@ -126,8 +138,19 @@ class AnimeGANDataModule(pl.LightningDataModule):
             what = "missing" if not smooth_names else f"lacks {len(missing)} of {len(self.anime)} images"
             raise InputError(f"{layout.smooth_dir}: {what}; {fix}")
         self.smooth = [layout.smooth_dir / p.name for p in self.anime]
+        if self.use_superpixels:
+            self.superpixels = self._photo_superpixels(f"{fix} --superpixels")
         self.val_photos = (list_images(layout.val_dir) or self.photos)[: self.val_count]
         self.shift_rgb = self._resolve_mean_shift(fix)
+
+    def _photo_superpixels(self, fix: str) -> list[Path]:
+        folder = self.layout.photo_superpixel_dir
+        names = {p.name for p in list_images(folder)}
+        missing = [p.name for p in self.photos if p.name not in names]
+        if missing:
+            what = "missing" if not names else f"lacks {len(missing)} of {len(self.photos)} photos"
+            raise InputError(f"{folder}: {what} (AnimeGANv3 reads each photo's superpixel image); {fix}")
+        return [folder / p.name for p in self.photos]
 
     def _resolve_mean_shift(self, fix: str) -> list[float] | None:
         shift = self.mean_shift
@@ -178,7 +201,13 @@ class AnimeGANDataModule(pl.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         self._ensure_setup()
         dataset = UnpairedImages(
-            self.photos, self.anime, self.smooth, self.image_size, self.shift_rgb, self.clip_mean_shift
+            self.photos,
+            self.anime,
+            self.smooth,
+            self.image_size,
+            self.shift_rgb,
+            self.clip_mean_shift,
+            self.superpixels,
         )
         return self._loader(dataset, self.batch_size, sampler=self.train_sampler(), drop_last=True)
 

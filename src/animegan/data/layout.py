@@ -1,4 +1,5 @@
-"""The dataset layout on disk (reference): ``train_photo/``, ``<Style>/style/``, ``<Style>/smooth/``, ``val/``."""
+"""The dataset layout on disk (reference): ``train_photo/``, ``<Style>/style/``, ``<Style>/smooth/``, ``val/``;
+AnimeGANv3 adds the photos' superpixel images ``seg_train_5-0.8-50/``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from animegan.atomic import atomic_write
+from animegan.data.superpixels import PHOTO_SUPERPIXELS
 from animegan.imageio import is_image_path
 
 PHOTO_DIR = "train_photo"
@@ -27,6 +29,11 @@ class DatasetLayout:
     @property
     def photo_dir(self) -> Path:
         return self.root / PHOTO_DIR
+
+    @property
+    def photo_superpixel_dir(self) -> Path:
+        """The photos' superpixel images (AnimeGANv3), named as the photos: ``seg_train_5-0.8-50/``."""
+        return self.root / PHOTO_SUPERPIXELS.dirname
 
     @property
     def style_root(self) -> Path:

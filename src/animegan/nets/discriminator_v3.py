@@ -50,5 +50,7 @@ class DiscriminatorPair(nn.ModuleDict):
         self, ch: int = 32, n_dis: int = 3, version: str = VERSION, use_spectral_norm: bool = True
     ) -> None:
         if version != VERSION:
-            raise ValueError(f"discriminator version {version!r}: the v3 discriminator pair expects {VERSION!r}")
+            raise ValueError(
+                f"discriminator version {version!r}: the v3 discriminator pair expects {VERSION!r}"
+            )
         super().__init__({name: DiscriminatorV3(ch, n_dis, use_spectral_norm) for name in NAMES})

@@ -76,6 +76,4 @@ class ConvLADELReLU(nn.Sequential):
     """``CLL``: reflect-padded bias-free conv, LADE on its output, LeakyReLU(0.2)."""
 
     def __init__(self, in_ch: int, out_ch: int, kernel: int = 3, stride: int = 1) -> None:
-        super().__init__(
-            ReflectConv(in_ch, out_ch, kernel, stride), LADE(out_ch), nn.LeakyReLU(LRELU_SLOPE)
-        )
+        super().__init__(ReflectConv(in_ch, out_ch, kernel, stride), LADE(out_ch), nn.LeakyReLU(LRELU_SLOPE))
