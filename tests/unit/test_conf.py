@@ -24,11 +24,22 @@ def options(group: str) -> list[str]:
 
 
 def test_every_group_has_its_options() -> None:
-    assert options("model") == ["base", "v1", "v2"]  # base: what v1 and v2 share
-    assert options("loss") == ["hayao", "paprika", "shinkai", "v1"]
+    assert options("model") == ["base", "v1", "v2", "v3"]  # base: what every model shares
+    assert options("loss") == [
+        "hayao",
+        "paprika",
+        "shinkai",
+        "v1",
+        "v1_demo",
+        "v2_demo",
+        "v3_demo",
+        "v3_hayao",
+        "v3_shinkai",
+    ]
     assert options("trainer") == ["cpu", "ddp", "ddp_sim", "gpu"]
     assert options("logger") == ["csv", "none", "tensorboard", "wandb"]
     assert set(options("experiment")) >= {"demo", "hayao", "paprika", "shinkai", "v2_reference"}
+    assert set(options("experiment")) >= {"v3_hayao", "v3_shinkai", "v3_reference"}
     assert options("debug") == ["fdr", "overfit"]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -129,10 +130,12 @@ class PendingTargets:
     def __init__(self, jobs: Mapping[str, list[Future]], device: torch.device) -> None:
         self.jobs, self.device = dict(jobs), device
         self.done: dict[str, torch.Tensor] = {}
+        self.blocked_s = 0.0  # how long the training step stood still for the targets (submitting, waiting)
 
     def get(self, name: str) -> torch.Tensor:
         """The batch of target ``name`` (NCHW float32 in [-1, 1] on the generator's device)."""
         if name not in self.done:
+            start = time.perf_counter()
             try:
                 images = np.stack([job.result() for job in self.jobs[name]])
             except BrokenProcessPool:
@@ -140,6 +143,7 @@ class PendingTargets:
                     "the online-target worker processes stopped; a script that starts training must do so under "
                     "`if __name__ == '__main__':` (or set model.loss.targets.backend=thread)"
                 ) from None
+            self.blocked_s += time.perf_counter() - start
             tensor = torch.from_numpy(images).permute(0, 3, 1, 2)
             self.done[name] = tensor.to(self.device, non_blocking=True)
         return self.done[name]
@@ -199,6 +203,7 @@ class OnlineTargets:
 
     def submit(self, filtered: torch.Tensor, raw: torch.Tensor) -> PendingTargets:
         """Start SPf (from ``filtered`` = Gs^) and NL0 (from ``raw`` = Gs) for each image of the batch."""
+        start = time.perf_counter()
         pool = self._pool(len(raw))
         filtered_u8, raw_u8 = to_uint8_images(filtered), to_uint8_images(raw)
         jobs = {
@@ -207,7 +212,9 @@ class OnlineTargets:
             ],
             "fake_nl0": [pool.submit(nl0_image, image, self.nlmeans, self.l0) for image in raw_u8],
         }
-        return PendingTargets(jobs, raw.device)
+        pending = PendingTargets(jobs, raw.device)
+        pending.blocked_s = time.perf_counter() - start  # inline (workers=0): the whole computation
+        return pending
 
     def close(self) -> None:
         """Stop the pool (a later submit starts a new one)."""

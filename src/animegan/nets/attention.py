@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from animegan.nets.lade import LRELU_SLOPE, xavier_conv
+from animegan.nets.lade import LRELU_SLOPE, at_least_float32, xavier_conv
 from animegan.nets.pinning import PinnableStatistics
 
 MEMORY_UNITS = 128
@@ -58,7 +58,7 @@ class ExternalAttention(PinnableStatistics):
     def attention_map(self, x: torch.Tensor) -> torch.Tensor:
         """The normalised attention A (B x N x k) of input ``x`` (B x c x h x w)."""
         query = self.query(x).flatten(2).transpose(1, 2)  # B x N x c
-        logits = (query @ self.memory.to(query.dtype)).float()  # B x N x k
+        logits = at_least_float32(query @ self.memory.to(query.dtype))  # B x N x k
         log_norm = self.statistic("log_norm", lambda: torch.logsumexp(logits, dim=1, keepdim=True))
         attention = torch.exp(logits - log_norm)  # softmax over the N positions
         return attention / (ROW_EPS + attention.sum(dim=2, keepdim=True))

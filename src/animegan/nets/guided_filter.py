@@ -10,6 +10,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from animegan.nets.lade import at_least_float32
+
 RADIUS = 2
 EPS = 0.01  # 0.1 ** 2 (the reference's comment "0.25**2" does not match the value it uses)
 
@@ -20,8 +22,8 @@ def box_mean(x: torch.Tensor, radius: int) -> torch.Tensor:
 
 
 def guided_filter(image: torch.Tensor, radius: int = RADIUS, eps: float = EPS) -> torch.Tensor:
-    """Self-guided filter of images in [0, 1] (NCHW, each channel its own guide), computed in float32."""
-    i = image.float()
+    """Self-guided filter of images in [0, 1] (NCHW, each channel its own guide), computed in at least float32."""
+    i = at_least_float32(image)
     mean = box_mean(i, radius)
     var = box_mean(i * i, radius) - mean * mean
     slope = var / (var + eps)
@@ -31,5 +33,5 @@ def guided_filter(image: torch.Tensor, radius: int = RADIUS, eps: float = EPS) -
 
 def filter_tanh_output(image: torch.Tensor, radius: int = RADIUS, eps: float = EPS) -> torch.Tensor:
     """Gs^ = T(GF(S(Gs))): a tanh output in [-1, 1] mapped to [0, 1], filtered, mapped back (both clipped)."""
-    unit = ((image.float() + 1.0) / 2.0).clamp(0.0, 1.0)
+    unit = ((at_least_float32(image) + 1.0) / 2.0).clamp(0.0, 1.0)
     return (2.0 * guided_filter(unit, radius, eps) - 1.0).clamp(-1.0, 1.0).to(image.dtype)

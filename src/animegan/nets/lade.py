@@ -49,9 +49,14 @@ class ReflectConv(nn.Module):
         return self.conv(x)
 
 
+def at_least_float32(x: torch.Tensor) -> torch.Tensor:
+    """``x`` in float32 when it is half precision (autocast), else unchanged: statistics stay accurate."""
+    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+
+
 def channel_var_mean(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-image, per-channel biased variance and mean over H and W (float32), keeping the dimensions."""
-    x = x.float()
+    """Per-image, per-channel biased variance and mean over H and W (at least float32), keeping the dimensions."""
+    x = at_least_float32(x)
     mean = x.mean(dim=(2, 3), keepdim=True)
     return (x - mean).square().mean(dim=(2, 3), keepdim=True), mean
 
@@ -69,7 +74,7 @@ class LADE(PinnableStatistics):
         var_x, mean_x = self.statistic("x", lambda: torch.cat(channel_var_mean(x), 1)).chunk(2, 1)
         var_t, mean_t = self.statistic("t", lambda: torch.cat(channel_var_mean(t), 1)).chunk(2, 1)
         scale = torch.sqrt(var_t + self.eps) * torch.rsqrt(var_x + self.eps)
-        return ((x.float() - mean_x) * scale + mean_t).to(x.dtype)
+        return ((at_least_float32(x) - mean_x) * scale + mean_t).to(x.dtype)
 
 
 class ConvLADELReLU(nn.Sequential):

@@ -163,6 +163,8 @@ class AnimeGANv3Criterion(Criterion):
         terms["main_vgg"] = self.main_vgg * vgg_l1(nl0_f, main_f)
         loss = sum(terms.values())
         logs = _detached(terms) | {f"style_{layer}": value.detach() for layer, value in styles.items()}
+        if isinstance(batch, StepBatch):  # seconds the step stood still for the CPU targets
+            logs["targets_blocked_s"] = torch.tensor(batch.targets.blocked_s)
         return loss, logs | {"loss_g": loss.detach()}
 
     def discriminator_loss(self, batch: Batch, fake: V3Output) -> LossAndLogs:

@@ -1,4 +1,5 @@
-"""AnimeGANv3 losses as pure functions on tensors (images NCHW in [-1, 1]; features NCHW), computed in float32.
+"""AnimeGANv3 losses as pure functions on tensors (images NCHW in [-1, 1]; features NCHW), in at least float32
+(half-precision inputs under autocast are upcast).
 
 Reference section 3.1: VGG L1 / channels, centred Gram style terms, CIE Lab colour, LSGAN with soft targets.
 Total variation is the v2 formula (``losses.total_variation_loss``).
@@ -10,6 +11,8 @@ from collections.abc import Mapping
 
 import torch
 import torch.nn.functional as F
+
+from animegan.nets.lade import at_least_float32 as wide
 
 TF_GRAY_WEIGHTS = (0.2989, 0.5870, 0.1140)  # tf.image.rgb_to_grayscale
 # sRGB (D65) -> XYZ, the white point, and the CIE f(t) threshold of tf_color_ops.rgb_to_lab
@@ -31,13 +34,13 @@ def gray3(images: torch.Tensor) -> torch.Tensor:
 
 def vgg_l1(features_a: torch.Tensor, features_b: torch.Tensor) -> torch.Tensor:
     """``VGG_LOSS``: L1 between two feature maps divided by their channel count (512 at conv4_4)."""
-    return F.l1_loss(features_a.float(), features_b.float()) / features_a.shape[1]
+    return F.l1_loss(wide(features_a), wide(features_b)) / features_a.shape[1]
 
 
 def centred_gram(features: torch.Tensor) -> torch.Tensor:
     """Per image, F_c^T F_c / (h w C) with F_c the features minus their per-channel spatial mean: (B, C, C)."""
     b, c, h, w = features.shape
-    flat = features.float().reshape(b, c, h * w)
+    flat = wide(features).reshape(b, c, h * w)
     centred = flat - flat.mean(dim=2, keepdim=True)
     return torch.bmm(centred, centred.transpose(1, 2)) / (h * w * c)
 
@@ -70,7 +73,7 @@ def _cie_f(t: torch.Tensor) -> torch.Tensor:
 
 def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
     """CIE Lab (D65, 2 degrees) of NCHW RGB in [0, 1] (not clipped), as tf_color_ops.rgb_to_lab computes it."""
-    linear = _linearise(rgb.float())
+    linear = _linearise(wide(rgb))
     xyz = torch.einsum("ij,bjhw->bihw", linear.new_tensor(RGB_TO_XYZ), linear)
     fx, fy, fz = _cie_f(xyz / linear.new_tensor(WHITE_POINT).view(1, 3, 1, 1)).unbind(1)
     return torch.stack([116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)], dim=1)
@@ -87,4 +90,4 @@ def lab_color_loss(photo: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
 
 def least_squares(logits: torch.Tensor, target: float) -> torch.Tensor:
     """LSGAN term mean((logits - target)^2)."""
-    return (logits.float() - target).square().mean()
+    return (wide(logits) - target).square().mean()
