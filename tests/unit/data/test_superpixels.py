@@ -1,0 +1,75 @@
+"""Superpixel images: segment means truncated as skimage 0.17's label2rgb(kind="avg") writes them, the
+reference's folder name, and the offline photo step of prepare (outputs, idempotence, bad inputs, CLI)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import color, segmentation
+
+from animegan.cli import main
+from animegan.data.prepare import prepare_photo_superpixels
+from animegan.data.superpixels import PHOTO_SUPERPIXELS, SuperpixelSettings, segment_means, superpixel_image
+from animegan.errors import InputError
+
+
+def save(path: Path, rgb: np.ndarray) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(rgb).save(path)
+    return path
+
+
+def test_segment_means_truncate_like_label2rgb() -> None:
+    rgb = np.array([[[10, 20, 30], [11, 21, 31], [200, 0, 0]]], dtype=np.uint8)
+    labels = np.array([[0, 0, 1]])
+    out = segment_means(rgb, labels)
+    assert out[0, 0].tolist() == [10, 20, 30]  # means 10.5, 20.5, 30.5 truncated, not rounded
+    assert out.dtype == np.uint8 and out[0, 2].tolist() == [200, 0, 0]
+    np.testing.assert_array_equal(out, color.label2rgb(labels, rgb, bg_label=-1, kind="avg"))
+
+
+def test_superpixel_image_is_felzenszwalb_plus_label2rgb(astronaut: np.ndarray) -> None:
+    rgb = np.ascontiguousarray(astronaut[::4, ::4])
+    labels = segmentation.felzenszwalb(rgb, scale=5, sigma=0.8, min_size=50)
+    expected = color.label2rgb(labels, rgb, bg_label=-1, kind="avg")
+    np.testing.assert_array_equal(superpixel_image(rgb), expected)
+    assert len(np.unique(expected.reshape(-1, 3), axis=0)) < len(np.unique(rgb.reshape(-1, 3), axis=0)) / 10
+    assert PHOTO_SUPERPIXELS == SuperpixelSettings(5, 0.8, 50)
+    assert PHOTO_SUPERPIXELS.dirname == "seg_train_5-0.8-50"
+    assert SuperpixelSettings(min_size=100).dirname == "seg_train_5-0.8-100"
+
+
+def test_prepare_writes_one_superpixel_image_per_photo_idempotently(
+    tmp_path: Path, astronaut, coffee
+) -> None:
+    photos = [
+        save(tmp_path / "train_photo" / "a.png", astronaut[::8, ::8]),
+        save(tmp_path / "train_photo" / "b.png", coffee[::8, ::8]),
+    ]
+    (tmp_path / "train_photo" / "broken.png").write_bytes(b"not an image")
+    report = prepare_photo_superpixels(tmp_path, quiet=True)
+    out = tmp_path / "seg_train_5-0.8-50"
+    assert report.written == 2 and [name for name, _ in report.skipped] == ["broken.png"]
+    for photo in photos:
+        rgb = np.asarray(Image.open(photo).convert("RGB"))
+        np.testing.assert_array_equal(np.asarray(Image.open(out / photo.name)), superpixel_image(rgb))
+    again = prepare_photo_superpixels(tmp_path, workers=2, quiet=True)
+    assert (again.written, again.up_to_date) == (0, 2)
+    with pytest.raises(InputError, match="train_photo"):
+        prepare_photo_superpixels(tmp_path / "elsewhere", quiet=True)
+
+
+def test_cli_prepare_superpixels(tmp_path: Path, astronaut, capsys: pytest.CaptureFixture[str]) -> None:
+    save(tmp_path / "Toon" / "style" / "s.png", astronaut[::8, ::8])
+    save(tmp_path / "train_photo" / "p.png", astronaut[100:164, 100:164])
+    assert (
+        main(
+            ["prepare", str(tmp_path / "Toon"), "--size", "32", "--superpixels", "--quiet", "--workers", "1"]
+        )
+        == 0
+    )
+    assert (tmp_path / "seg_train_5-0.8-50" / "p.png").is_file()
+    assert "1 superpixel images written" in capsys.readouterr().out
