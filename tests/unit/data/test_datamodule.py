@@ -192,7 +192,9 @@ def test_val_falls_back_to_training_photos(dataset: Path, tmp_path: Path) -> Non
     assert next(iter(dm.val_dataloader()))["photo"].shape == (4, 3, 20, 20)
 
 
-def test_superpixels_come_with_their_photo_crop_and_the_colour_smooth_image(dataset: Path, tmp_path: Path) -> None:
+def test_superpixels_come_with_their_photo_crop_and_the_colour_smooth_image(
+    dataset: Path, tmp_path: Path
+) -> None:
     import shutil
 
     root = tmp_path / "copy"

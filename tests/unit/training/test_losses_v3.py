@@ -6,6 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from v3_reference import centred_gram as centred_gram_numpy
+from v3_reference import lab as lab_numpy
+from v3_reference import lab_loss as lab_loss_numpy
+from v3_reference import total_variation as tv_numpy
 
 from animegan.training import losses
 from animegan.training.losses_v3 import (
@@ -19,39 +23,14 @@ from animegan.training.losses_v3 import (
 )
 
 
-def lab_numpy(rgb: np.ndarray) -> np.ndarray:
-    """tf_color_ops.rgb_to_lab of NCHW RGB in [0, 1], written out from the reference's steps 1-5."""
-    c = np.moveaxis(rgb, 1, -1)
-    linear = np.where(c > 0.04045, ((np.maximum(c, 0.04045) + 0.055) / 1.055) ** 2.4, c / 12.92)
-    m = np.array(
-        [[0.412453, 0.357580, 0.180423], [0.212671, 0.715160, 0.072169], [0.019334, 0.119193, 0.950227]]
-    )
-    t = linear @ m.T / np.array([0.95047, 1.0, 1.08883])
-    f = np.where(t > 0.008856, np.cbrt(np.maximum(t, 0.008856)), 7.787 * t + 16 / 116)
-    lab = np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1)
-    return np.moveaxis(lab, -1, 1)
-
-
-def lab_loss_numpy(photo: np.ndarray, fake: np.ndarray) -> float:
-    p, f = lab_numpy((photo + 1) / 2), lab_numpy((fake + 1) / 2)
-    l1 = lambda a, b: np.abs(a - b).mean()  # noqa: E731
-    return (
-        2 * l1(p[:, 0] / 100, f[:, 0] / 100)
-        + l1((p[:, 1] + 128) / 255, (f[:, 1] + 128) / 255)
-        + l1((p[:, 2] + 128) / 255, (f[:, 2] + 128) / 255)
-    )
-
-
-def centred_gram_numpy(features: np.ndarray) -> np.ndarray:
-    b, c, h, w = features.shape
-    flat = features.reshape(b, c, h * w).transpose(0, 2, 1)  # B x hw x C, as TF reshapes
-    flat = flat - flat.mean(axis=1, keepdims=True)
-    return np.einsum("bnc,bnd->bcd", flat, flat) / (h * w * c)
-
-
 def test_section_7_total_variation_number() -> None:
     image = torch.tensor([[0.0, 1.0], [0.0, 1.0]]).view(1, 1, 2, 2)
     assert losses.total_variation_loss(image).item() == pytest.approx(0.5)  # vertical 0, horizontal 1 / 2
+    assert tv_numpy(image.numpy()) == pytest.approx(0.5)
+    rough = np.random.default_rng(3).random((2, 3, 5, 4))
+    assert losses.total_variation_loss(torch.from_numpy(rough)).item() == pytest.approx(
+        tv_numpy(rough), rel=1e-6
+    )
 
 
 def test_section_7_lab_number_white_photo_black_fake() -> None:
