@@ -76,6 +76,11 @@ class Criterion(nn.Module):
         """The batch the phases of one step see, given G's output for it (v2: the loader's batch)."""
         return batch
 
+    def leaves_parameters_unused(self, stage: str) -> bool:
+        """Whether a backward of ``stage`` leaves trained parameters out of its graph: with several phases, each
+        trains one network while the others' parameters get no gradient."""
+        return len(self.stage_phases[stage]) > 1
+
     def close(self) -> None:
         """Release what the criterion started (worker pools); nothing here."""
 

@@ -69,6 +69,11 @@ class AnimeGANModule(pl.LightningModule):
     def discriminator(self) -> nn.Module | None:
         return self.criterion.discriminator
 
+    @property
+    def leaves_parameters_unused(self) -> bool:
+        """Whether a backward of this stage leaves trained parameters out (DDP must then look for them)."""
+        return self.criterion.leaves_parameters_unused(self.stage)
+
     def load_generator_state(self, state: Mapping[str, torch.Tensor]) -> None:
         """Start from given generator weights (the pretrain stage's, or a file); all of them are needed."""
         missing = sorted(set(self.generator.state_dict()) - set(state))
