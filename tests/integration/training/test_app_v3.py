@@ -94,7 +94,8 @@ def test_v3_shinkai_trains_on_two_ddp_processes(data_dir: Path, tmp_path: Path) 
     the main tail out; the adversarial G and D phases leave each other's networks out)."""
     run = tmp_path / "run"
     done = subprocess.run(
-        [sys.executable, "-m", "animegan.training.app", "trainer=ddp_sim", "debug=fdr", "trainer.fast_dev_run=2",
+        [sys.executable, "-m", "animegan.training.app", "trainer=ddp_sim", "logger=none", "model.stages.pretrain_epochs=1",
+         "model.stages.adversarial_epochs=1", "trainer.limit_train_batches=2", "trainer.limit_val_batches=1",
          "experiment=demo", "model=v3", "loss=v3_shinkai", f"hydra.run.dir={run}", f"paths.data_dir={data_dir}",
          *TINY_V3, "data.batch_size=1"],
         cwd=tmp_path, capture_output=True, text=True, timeout=600,
