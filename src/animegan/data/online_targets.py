@@ -50,6 +50,23 @@ class L0Settings:
     beta_max: float = 1e5
 
 
+def _forward_differences(s: np.ndarray, h: np.ndarray, v: np.ndarray) -> None:
+    """Circular forward differences of ``s`` along W into ``h`` and along H into ``v`` (last: first - last)."""
+    np.subtract(s[:, 1:], s[:, :-1], out=h[:, :-1])
+    np.subtract(s[:, :1], s[:, -1:], out=h[:, -1:])
+    np.subtract(s[1:], s[:-1], out=v[:-1])
+    np.subtract(s[:1], s[-1:], out=v[-1:])
+
+
+def _divergence(h: np.ndarray, v: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """D^T (h, v): the transposed (backward, circular) differences of ``h`` along W plus ``v`` along H."""
+    np.subtract(h[:, -1:], h[:, :1], out=out[:, :1])
+    np.subtract(h[:, :-1], h[:, 1:], out=out[:, 1:])
+    out[:1] += v[-1:] - v[:1]
+    out[1:] += v[:-1] - v[1:]
+    return out
+
+
 def l0_smooth(image: np.ndarray, settings: L0Settings = L0Settings()) -> np.ndarray:
     """L0 smoothing of an (H, W, C) float image (float64 out), with periodic boundaries solved by FFT.
 
@@ -63,17 +80,18 @@ def l0_smooth(image: np.ndarray, settings: L0Settings = L0Settings()) -> np.ndar
     dy2 = 2.0 - 2.0 * np.cos(2.0 * np.pi * np.arange(height) / height)
     gradient_energy = (dy2[:, None] + dx2[None, :])[..., None]
     image_spectrum = scipy.fft.rfft2(s, axes=(0, 1))
+    h, v, divergence = np.empty_like(s), np.empty_like(s), np.empty_like(s)
     beta = 2.0 * settings.lam
     while beta < settings.beta_max:
-        h = np.roll(s, -1, axis=1) - s
-        v = np.roll(s, -1, axis=0) - s
-        flat = (h * h + v * v).sum(axis=2) < settings.lam / beta
-        h[flat] = 0.0
-        v[flat] = 0.0
-        divergence = (np.roll(h, 1, axis=1) - h) + (np.roll(v, 1, axis=0) - v)
-        spectrum = (image_spectrum + beta * scipy.fft.rfft2(divergence, axes=(0, 1))) / (
-            1.0 + beta * gradient_energy
-        )
+        _forward_differences(s, h, v)
+        energy = np.einsum("ijc,ijc->ij", h, h) + np.einsum("ijc,ijc->ij", v, v)
+        keep = (energy >= settings.lam / beta)[..., None]  # small gradients are set to zero on all channels
+        h *= keep
+        v *= keep
+        spectrum = scipy.fft.rfft2(_divergence(h, v, divergence), axes=(0, 1))
+        spectrum *= beta
+        spectrum += image_spectrum
+        spectrum *= 1.0 / (1.0 + beta * gradient_energy)
         s = scipy.fft.irfft2(spectrum, s=(height, width), axes=(0, 1))
         beta *= settings.kappa
     return s
