@@ -223,6 +223,7 @@ def test_v3_experiments_hold_the_reference_schedule_and_weights(preset: str, cfg
     ) == (5, 0.8, min_size)
     assert tuple(loss.targets.nlmeans[k] for k in ("h", "h_color", "template", "search")) == nlmeans
     assert (loss.targets.l0.lam, loss.targets.l0.kappa, loss.targets.l0.beta_max) == (0.005, 2.0, 1e5)
+    assert composed.data.smooth_set == {"v3_hayao": "smooth", "v3_shinkai": "smooth_noise"}[preset]
 
 
 def test_model_v3_brings_its_loss_and_data_needs_and_the_demo_runs_it(cfg) -> None:

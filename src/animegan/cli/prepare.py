@@ -7,7 +7,12 @@ import argparse
 import sys
 
 from animegan.data.layout import resolve_style_root
-from animegan.data.prepare import default_workers, prepare_photo_superpixels, prepare_style_dir
+from animegan.data.prepare import (
+    default_workers,
+    prepare_photo_superpixels,
+    prepare_salt_noise,
+    prepare_style_dir,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,6 +33,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also write <root>/seg_train_5-0.8-50/: each training photo's superpixel image (AnimeGANv3: "
         "felzenszwalb scale 5, sigma 0.8, min_size 50, segments painted with their mean colour)",
     )
+    parser.add_argument(
+        "--salt-noise",
+        action="store_true",
+        help="also write <Style>/smooth_noise/: the smooth images with 10%% salt noise (AnimeGANv3 Shinkai)",
+    )
     parser.add_argument("--force", action="store_true", help="rewrite outputs even when up to date")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
@@ -38,10 +48,14 @@ def run(args: argparse.Namespace) -> int:
         args.style_dir, size=args.size, workers=args.workers, force=args.force, quiet=args.quiet
     )
     code = print_report(report)
+    options = {"workers": args.workers, "force": args.force, "quiet": args.quiet}
+    if args.salt_noise:
+        code = max(
+            code, print_extra_report(prepare_salt_noise(args.style_dir, **options), "salt-noise images")
+        )
     if args.superpixels:
         root = resolve_style_root(args.style_dir).parent
-        photos = prepare_photo_superpixels(root, workers=args.workers, force=args.force, quiet=args.quiet)
-        code = max(code, print_superpixel_report(photos))
+        code = max(code, print_extra_report(prepare_photo_superpixels(root, **options), "superpixel images"))
     return code
 
 
@@ -60,12 +74,12 @@ def print_report(report) -> int:
     return 1 if report.skipped or not info else 0
 
 
-def print_superpixel_report(report) -> int:
-    """Print what the superpixel step did (skips on stderr); exit code 1 when a photo was skipped."""
+def print_extra_report(report, what: str) -> int:
+    """Print what an AnimeGANv3 step did (skips on stderr); exit code 1 when an image was skipped."""
     for _name, message in report.skipped:
         print(f"animegan: skipped {message}", file=sys.stderr)
     print(
-        f"{report.style_root}: {report.written} superpixel images written, {report.up_to_date} up to date, "
+        f"{report.style_root}: {report.written} {what} written, {report.up_to_date} up to date, "
         f"{len(report.skipped)} skipped"
     )
     return 1 if report.skipped else 0

@@ -11,7 +11,14 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from animegan.data.layout import INFO_FILE, DatasetLayout, list_images, read_info
+from animegan.data.layout import (
+    INFO_FILE,
+    SMOOTH_DIR,
+    SMOOTH_NOISE_DIR,
+    DatasetLayout,
+    list_images,
+    read_info,
+)
 from animegan.data.sampling import UnpairedSampler
 from animegan.data.transforms import center_square, gray3, random_crop_flip, random_crops_flips, to_tensor
 from animegan.errors import InputError
@@ -79,6 +86,7 @@ class AnimeGANDataModule(pl.LightningDataModule):
     explicit ``[r, g, b]`` added to the colour anime images before scaling. ``num_replicas``/``rank`` default to
     the trainer's world size and global rank. ``superpixels`` (AnimeGANv3, set by ``model=v3``): batches also
     hold ``superpixel`` (each photo's superpixel image, cropped with it) and ``smooth`` (the smoothed anime).
+    ``smooth_set``: the folder of smoothed anime images (``smooth``; ``smooth_noise`` for v3 Shinkai).
     """
 
     def __init__(
@@ -98,9 +106,10 @@ class AnimeGANDataModule(pl.LightningDataModule):
         num_replicas: int | None = None,
         rank: int | None = None,
         superpixels: bool = False,
+        smooth_set: str = SMOOTH_DIR,
     ) -> None:
         super().__init__()
-        self.layout = DatasetLayout(Path(root).expanduser(), style)
+        self.layout = DatasetLayout(Path(root).expanduser(), style, smooth_set)
         self.image_size, self.batch_size, self.num_workers = image_size, batch_size, num_workers
         self.mean_shift, self.val_size, self.val_count = mean_shift, val_size, val_count
         self.pin_memory, self.persistent_workers, self.seed = pin_memory, persistent_workers, seed
@@ -136,7 +145,8 @@ class AnimeGANDataModule(pl.LightningDataModule):
         missing = [p.name for p in self.anime if p.name not in smooth_names]
         if missing:
             what = "missing" if not smooth_names else f"lacks {len(missing)} of {len(self.anime)} images"
-            raise InputError(f"{layout.smooth_dir}: {what}; {fix}")
+            extra = " --salt-noise" if layout.smooth_set == SMOOTH_NOISE_DIR else ""
+            raise InputError(f"{layout.smooth_dir}: {what}; {fix}{extra}")
         self.smooth = [layout.smooth_dir / p.name for p in self.anime]
         if self.use_superpixels:
             self.superpixels = self._photo_superpixels(f"{fix} --superpixels")

@@ -15,16 +15,18 @@ from animegan.imageio import is_image_path
 PHOTO_DIR = "train_photo"
 STYLE_DIR = "style"
 SMOOTH_DIR = "smooth"
+SMOOTH_NOISE_DIR = "smooth_noise"  # smooth/ with salt noise (AnimeGANv3 Shinkai)
 VAL_DIR = "val"
 INFO_FILE = "dataset.json"
 
 
 @dataclass(frozen=True)
 class DatasetLayout:
-    """Paths of one style's dataset under ``root``."""
+    """Paths of one style's dataset under ``root``; ``smooth_set`` names the smoothed set the loader reads."""
 
     root: Path
     style: str
+    smooth_set: str = SMOOTH_DIR
 
     @property
     def photo_dir(self) -> Path:
@@ -45,7 +47,7 @@ class DatasetLayout:
 
     @property
     def smooth_dir(self) -> Path:
-        return self.style_root / SMOOTH_DIR
+        return self.style_root / self.smooth_set
 
     @property
     def val_dir(self) -> Path:

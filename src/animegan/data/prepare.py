@@ -1,5 +1,6 @@
 """Prepare a style set: edge-smoothed copies in ``smooth/`` and the data-mean JSON, in parallel, idempotently;
-for AnimeGANv3 also the photos' superpixel images (``seg_train_5-0.8-50/`` beside ``train_photo/``)."""
+for AnimeGANv3 also the photos' superpixel images (``seg_train_5-0.8-50/`` beside ``train_photo/``) and, for
+its Shinkai setting, ``smooth_noise/`` (the smooth images with salt noise)."""
 
 from __future__ import annotations
 
@@ -12,18 +13,21 @@ from functools import partial
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from animegan.data.datamean import channel_mean_rgb, mean_shift
 from animegan.data.layout import (
     INFO_FILE,
     PHOTO_DIR,
     SMOOTH_DIR,
+    SMOOTH_NOISE_DIR,
     STYLE_DIR,
     list_images,
     read_info,
     resolve_style_root,
     write_info,
 )
+from animegan.data.salt_noise import SALT_PROBABILITY, image_seed, salt_noise
 from animegan.data.smoothing import edge_smooth
 from animegan.data.superpixels import PHOTO_SUPERPIXELS, superpixel_image
 from animegan.errors import InputError
@@ -88,6 +92,20 @@ def superpixel_one(source: Path, output: Path, force: bool) -> ItemResult:
     result = ItemResult(source.name, UP_TO_DATE, converted_from=loaded.converted_from)
     if force or not is_up_to_date(source, output):
         write_image(output, superpixel_image(loaded.rgb, PHOTO_SUPERPIXELS))
+        result.status = WRITTEN
+    return result
+
+
+def salt_one(source: Path, output: Path, probability: float, seed: int, force: bool) -> ItemResult:
+    """Write one smooth image with salt noise (its own seed) unless up to date."""
+    try:
+        loaded = read_image(source)
+    except InputError as exc:
+        return ItemResult(source.name, SKIPPED, message=str(exc))
+    result = ItemResult(source.name, UP_TO_DATE)
+    if force or not is_up_to_date(source, output):
+        rng = np.random.default_rng(image_seed(source.name, seed))
+        write_image(output, salt_noise(loaded.rgb, probability, rng))
         result.status = WRITTEN
     return result
 
@@ -200,6 +218,27 @@ def prepare_photo_superpixels(
     return tally(PrepareReport(output_dir), _run_all(jobs, work, max(1, workers), quiet, "superpixels"))
 
 
+def prepare_salt_noise(
+    style_root: str | Path,
+    probability: float = SALT_PROBABILITY,
+    seed: int = 0,
+    workers: int = 1,
+    force: bool = False,
+    quiet: bool = False,
+) -> PrepareReport:
+    """Write ``<Style>/smooth_noise/``: every ``smooth/`` image with salt noise (AnimeGANv3 Shinkai)."""
+    style_root = resolve_style_root(style_root)
+    sources = list_images(style_root / SMOOTH_DIR)
+    if not sources:
+        raise InputError(
+            f"{style_root / SMOOTH_DIR}: missing or no images; run `animegan prepare {style_root}` first"
+        )
+    output_dir = style_root / SMOOTH_NOISE_DIR
+    jobs = [(source, output_dir / source.name) for source in sources]
+    work = partial(salt_one, probability=probability, seed=seed, force=force)
+    return tally(PrepareReport(output_dir), _run_all(jobs, work, max(1, workers), quiet, "salt noise"))
+
+
 def default_workers() -> int:
     """One worker per CPU core available to this process."""
     try:
@@ -213,6 +252,7 @@ __all__ = [
     "PrepareReport",
     "default_workers",
     "prepare_photo_superpixels",
+    "prepare_salt_noise",
     "prepare_style_dir",
     "smooth_one",
     "superpixel_one",

@@ -117,7 +117,9 @@ class AnimeGANv3Criterion(Criterion):
 
     def leaves_parameters_unused(self, stage: str) -> bool:
         """Also the pretrain stage when its main-tail term is off (Shinkai): the main tail gets no gradient."""
-        return super().leaves_parameters_unused(stage) or (stage == "pretrain" and not self.pretrain_weights["main"])
+        return super().leaves_parameters_unused(stage) or (
+            stage == "pretrain" and not self.pretrain_weights["main"]
+        )
 
     def pretrain(self, batch: Batch, fake: V3Output) -> LossAndLogs:
         """support * V(photo, Gs^) + main * V(photo, Gm) (Hayao 1 + 1, Shinkai 1 + 0)."""

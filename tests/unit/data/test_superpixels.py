@@ -73,3 +73,43 @@ def test_cli_prepare_superpixels(tmp_path: Path, astronaut, capsys: pytest.Captu
     )
     assert (tmp_path / "seg_train_5-0.8-50" / "p.png").is_file()
     assert "1 superpixel images written" in capsys.readouterr().out
+
+
+def test_salt_noise_whitens_int_p_hw_draws_inside_the_border() -> None:
+    from animegan.data.salt_noise import SALT_PROBABILITY, salt_noise
+
+    rgb = np.zeros((40, 30, 3), np.uint8)
+    rng = np.random.default_rng(0)
+    out = salt_noise(rgb, SALT_PROBABILITY, rng)
+    white = np.all(out == 255, axis=2)
+    assert white.sum() <= int(0.1 * 40 * 30) and white.sum() > 0.8 * int(
+        0.1 * 40 * 30
+    )  # draws with replacement
+    assert not white[0].any() and not white[-1].any() and not white[:, 0].any() and not white[:, -1].any()
+    assert np.all((out == 0) | (out == 255)) and rgb.max() == 0  # salt only; the input is untouched
+
+
+def test_prepare_salt_noise_and_the_loader_reads_it(tmp_path: Path, astronaut) -> None:
+    from animegan.data.datamodule import AnimeGANDataModule
+    from animegan.data.prepare import prepare_salt_noise, prepare_style_dir
+
+    style = tmp_path / "Shinkai"
+    for i in range(2):
+        save(style / "style" / f"s{i}.png", astronaut[i * 64 : i * 64 + 64, :64])
+    save(tmp_path / "train_photo" / "p.png", astronaut[:64, 64:128])
+    with pytest.raises(InputError, match="smooth"):
+        prepare_salt_noise(tmp_path / "elsewhere", quiet=True)
+    prepare_style_dir(style, size=64, quiet=True)
+    dm = AnimeGANDataModule(str(tmp_path), "Shinkai", image_size=32, batch_size=1, smooth_set="smooth_noise")
+    with pytest.raises(InputError, match="smooth_noise: missing.*--salt-noise"):
+        dm.setup()
+    report = prepare_salt_noise(style, quiet=True)
+    assert report.written == 2
+    noisy = np.asarray(Image.open(style / "smooth_noise" / "s0.png"))
+    smooth = np.asarray(Image.open(style / "smooth" / "s0.png"))
+    changed = np.any(noisy != smooth, axis=2)
+    assert np.all(noisy[changed] == 255) and 0.05 < changed.mean() < 0.1
+    prepare_salt_noise(style, force=True, quiet=True)
+    np.testing.assert_array_equal(np.asarray(Image.open(style / "smooth_noise" / "s0.png")), noisy)  # seeded
+    dm.setup()
+    assert dm.smooth == [style / "smooth_noise" / "s0.png", style / "smooth_noise" / "s1.png"]
