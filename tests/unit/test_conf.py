@@ -241,7 +241,9 @@ def test_model_v3_brings_its_loss_and_data_needs_and_the_demo_runs_it(cfg) -> No
         500.0,
         10.0,
     )
-    assert "superpixels" not in cfg("experiment=demo").data  # make demo keeps its v2 run
+    assert cfg("experiment=demo").data.superpixels is False  # make demo keeps its v2 run
+    assert (demo.data.superpixels, demo.data.mean_shift) == (True, "none")
+    assert cfg("model=v3", "data.mean_shift=auto").data.mean_shift == "auto"  # the command line still wins
     parts = alone.model
     assert type(instantiate(parts.generator)).__name__ == "GeneratorV3"
     assert type(instantiate(parts.discriminator)()).__name__ == "DiscriminatorPair"
