@@ -11,7 +11,7 @@ import numpy as np
 
 from animegan.data.cartoon import cartoonize
 from animegan.data.layout import PHOTO_DIR, SMOOTH_DIR, STYLE_DIR, VAL_DIR
-from animegan.data.prepare import prepare_photo_superpixels, prepare_style_dir
+from animegan.data.prepare import default_workers, prepare_photo_superpixels, prepare_style_dir
 from animegan.data.superpixels import PHOTO_SUPERPIXELS
 from animegan.imageio import write_image
 
@@ -80,7 +80,7 @@ def _build(staging: Path, seed: int, n_photos: int, n_style: int, n_val: int, si
         write_image(staging / VAL_DIR / f"val_{i:03d}.jpg", crop)
     for report in (
         prepare_style_dir(staging / DEMO_STYLE, size=size, workers=1, quiet=True),
-        prepare_photo_superpixels(staging, workers=1, quiet=True),  # for experiment=demo model=v3
+        prepare_photo_superpixels(staging, workers=default_workers(), quiet=True),  # experiment=demo model=v3
     ):
         if report.skipped:  # pragma: no cover - our own images are always readable
             raise RuntimeError(f"demo data: prepare skipped {report.skipped}")
