@@ -162,3 +162,12 @@ def test_validation_uses_the_main_tail(make_module) -> None:
     photo = torch.rand(2, 3, SIZE, SIZE) * 2 - 1
     with torch.no_grad():
         assert not isinstance(module.generator.eval()(photo), V3Output)
+
+
+def test_a_deployed_generator_cannot_start_training_and_says_why(make_module) -> None:
+    from animegan.errors import WeightsError
+
+    module = make_module("adversarial")
+    with pytest.raises(WeightsError, match=r"lack \d+ tensors \(e.g. support\..*start from a checkpoint"):
+        module.load_generator_state(module.generator.deploy().state_dict())
+    module.load_generator_state(module.generator.state_dict())  # the full training generator loads
