@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_train.py
 	$(BIN)/python benchmarks/bench_stylize.py
 	$(BIN)/python benchmarks/bench_faces.py
+	$(BIN)/python benchmarks/bench_v3_targets.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) outputs multirun .pytest_cache

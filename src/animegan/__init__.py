@@ -5,8 +5,7 @@ Public names are imported lazily, so that ``import animegan`` (and worker proces
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from animegan.lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -15,18 +14,10 @@ _LAZY = {
     "Generator": "animegan.nets.generator",
     "GeneratorV1": "animegan.nets.generator",
     "GeneratorV2": "animegan.nets.generator",
+    "GeneratorV3": "animegan.nets.generator_v3",
     "build_generator": "animegan.nets.generator",
     "VGGFeatures": "animegan.nets.vgg",
     "Stylizer": "animegan.inference.stylizer",
 }
 __all__ = sorted(_LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'animegan' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

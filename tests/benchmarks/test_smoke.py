@@ -20,6 +20,18 @@ TINY = {
     "bench_train.py": ["--batch", "1", "--size", "64", "--steps", "1"],
     "bench_faces.py": ["--frames", "2", "--size", "128"],
     "bench_live.py": ["--frames", "2", "--camera", "96x64", "--side", "48"],
+    "bench_v3_targets.py": [
+        "--batch",
+        "2",
+        "--size",
+        "32",
+        "--steps",
+        "1",
+        "--warmup",
+        "0",
+        "--workers",
+        "2",
+    ],
 }
 
 

@@ -24,11 +24,22 @@ def options(group: str) -> list[str]:
 
 
 def test_every_group_has_its_options() -> None:
-    assert options("model") == ["base", "v1", "v2"]  # base: what v1 and v2 share
-    assert options("loss") == ["hayao", "paprika", "shinkai", "v1"]
+    assert options("model") == ["base", "v1", "v2", "v3"]  # base: what every model shares
+    assert options("loss") == [
+        "hayao",
+        "paprika",
+        "shinkai",
+        "v1",
+        "v1_demo",
+        "v2_demo",
+        "v3_demo",
+        "v3_hayao",
+        "v3_shinkai",
+    ]
     assert options("trainer") == ["cpu", "ddp", "ddp_sim", "gpu"]
     assert options("logger") == ["csv", "none", "tensorboard", "wandb"]
     assert set(options("experiment")) >= {"demo", "hayao", "paprika", "shinkai", "v2_reference"}
+    assert set(options("experiment")) >= {"v3_hayao", "v3_shinkai", "v3_reference"}
     assert options("debug") == ["fdr", "overfit"]
 
 
@@ -180,3 +191,71 @@ def test_reference_presets_default_to_the_caffe_vgg_of_animegan_download(overrid
         composed.model.vgg.weights == "/data/set/vgg19.npy"
     )  # where `animegan download vgg19 --root /data/set` writes
     assert cfg(*overrides, "model.vgg.weights=imagenet").model.vgg.weights == "imagenet"  # an explicit choice
+
+
+# The v3 reference table (section 3.2): style w2/w3/w4, region (generated, photo), Lab, TV, D smooth, pretrain main,
+# generated-superpixel min_size, NL-means (h, hColor, template, search).
+V3_WEIGHTS = {
+    "v3_hayao": ((0.1, 5.0, 25.0), (0.2, 0.2), 10.0, 0.001, 2.0, 1.0, 50, (5, 6, 5, 7)),
+    "v3_shinkai": ((0.1, 2.0, 28.0), (0.8, 0.5), 8.0, 0.0001, 5.0, 0.0, 100, (7, 6, 6, 7)),
+}
+
+
+@pytest.mark.parametrize("preset", sorted(V3_WEIGHTS))
+def test_v3_experiments_hold_the_reference_schedule_and_weights(preset: str, cfg) -> None:
+    composed = cfg(f"experiment={preset}")
+    model, loss = composed.model, composed.model.loss
+    assert (model.generator.arch, model.discriminator.ch, model.discriminator.version) == ("v3", 32, "v3")
+    assert (composed.data.image_size, composed.data.batch_size, composed.data.mean_shift) == (256, 8, "none")
+    assert composed.data.superpixels is True and composed.task_name == preset
+    assert (model.stages.pretrain_epochs, model.stages.adversarial_epochs) == (5, 95)  # 100 epochs in all
+    assert (model.optim.init_lr, model.optim.g_lr, model.optim.d_lr) == (2e-4, 1e-4, 1e-4)
+    assert list(model.optim.betas) == [0.5, 0.999]
+    style, region, color, tv, smooth, pretrain_main, min_size, nlmeans = V3_WEIGHTS[preset]
+    assert tuple(loss.style[k] for k in ("conv2_2", "conv3_3", "conv4_4")) == style
+    assert (loss.region.generated, loss.region.photo) == region
+    assert (loss.color, loss.tv, loss.d_split.smooth, loss.pretrain.main) == (
+        color,
+        tv,
+        smooth,
+        pretrain_main,
+    )
+    assert (loss.adv_support, loss.content, loss.adv_main, loss.main_pixel, loss.main_vgg) == (
+        1,
+        0.5,
+        0.02,
+        50,
+        0.5,
+    )
+    assert (loss.d_split.real, loss.d_split.fake, loss.d_main, loss.pretrain.support) == (0.5, 1.0, 0.1, 1.0)
+    assert (
+        loss.targets.superpixel.scale,
+        loss.targets.superpixel.sigma,
+        loss.targets.superpixel.min_size,
+    ) == (5, 0.8, min_size)
+    assert tuple(loss.targets.nlmeans[k] for k in ("h", "h_color", "template", "search")) == nlmeans
+    assert (loss.targets.l0.lam, loss.targets.l0.kappa, loss.targets.l0.beta_max) == (0.005, 2.0, 1e5)
+    assert composed.data.smooth_set == {"v3_hayao": "smooth", "v3_shinkai": "smooth_noise"}[preset]
+
+
+def test_model_v3_brings_its_loss_and_data_needs_and_the_demo_runs_it(cfg) -> None:
+    alone = cfg("model=v3")
+    assert alone.model.loss._target_ == "animegan.training.criterion_v3.AnimeGANv3Criterion"
+    assert alone.model.loss.style.conv3_3 == 5.0 and alone.data.superpixels is True  # v3 Hayao by default
+    assert cfg("model=v3", "loss=v3_shinkai").model.loss.style.conv3_3 == 2.0
+    demo = cfg("experiment=demo", "model=v3")
+    assert demo.model.generator.arch == "v3" and demo.model.vgg.weights == "random"
+    assert demo.model.loss.color == 10.0 and demo.data.style == "Demo"
+    v2_demo = cfg("experiment=demo").model
+    assert (v2_demo.generator.arch, v2_demo.loss.adv_g, v2_demo.loss.style, v2_demo.loss.pretrain_color) == (
+        "v2",
+        5.0,
+        500.0,
+        10.0,
+    )
+    assert cfg("experiment=demo").data.superpixels is False  # make demo keeps its v2 run
+    assert (demo.data.superpixels, demo.data.mean_shift) == (True, "none")
+    assert cfg("model=v3", "data.mean_shift=auto").data.mean_shift == "auto"  # the command line still wins
+    parts = alone.model
+    assert type(instantiate(parts.generator)).__name__ == "GeneratorV3"
+    assert type(instantiate(parts.discriminator)()).__name__ == "DiscriminatorPair"

@@ -15,8 +15,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "demo-data",
         help="build the small offline demo dataset",
         description="Write DIR/train_photo/ (crops of scikit-image's photos), DIR/Demo/style|smooth/ (disjoint "
-        "crops through a cartoon filter, edge-smoothed) and DIR/val/. Deterministic for a given --seed; "
-        "earlier demo folders in DIR are replaced.",
+        "crops through a cartoon filter, edge-smoothed), DIR/val/ and DIR/seg_train_5-0.8-50/ (the photos' "
+        "superpixel images, for model=v3). Deterministic for a given --seed; earlier demo folders in DIR are "
+        "replaced.",
     )
     parser.add_argument("dir", metavar="DIR", type=Path, help="dataset root to create")
     parser.add_argument("--seed", type=int, default=0)

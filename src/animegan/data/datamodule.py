@@ -11,10 +11,17 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from animegan.data.layout import INFO_FILE, DatasetLayout, list_images, read_info
+from animegan.data.layout import (
+    INFO_FILE,
+    SMOOTH_DIR,
+    SMOOTH_NOISE_DIR,
+    DatasetLayout,
+    list_images,
+    read_info,
+)
 from animegan.data.reading import SkippingReader
 from animegan.data.sampling import UnpairedSampler
-from animegan.data.transforms import center_square, gray3, random_crop_flip, to_tensor
+from animegan.data.transforms import center_square, gray3, random_crop_flip, random_crops_flips, to_tensor
 from animegan.errors import InputError
 from animegan.imageio import read_image
 
@@ -33,37 +40,47 @@ class UnpairedImages(Dataset):
         image_size: int,
         shift_rgb: Sequence[float] | None,
         clip: bool = True,
+        superpixels: Sequence[Path] | None = None,
         reader: SkippingReader | None = None,
     ) -> None:
         self.photos, self.anime, self.smooth = list(photos), list(anime), list(smooth)
         self.image_size, self.shift_rgb, self.clip = image_size, shift_rgb, clip
+        self.superpixels = list(superpixels) if superpixels is not None else None
         self.reader = reader or SkippingReader()
 
     def __len__(self) -> int:
         return max(len(self.photos), len(self.anime))
 
+    def _photo_and_superpixel(self, index: int) -> list[np.ndarray]:
+        """The photo at ``index`` and, for AnimeGANv3, its superpixel image."""
+        photos = [read_image(self.photos[index]).rgb]
+        if self.superpixels is not None:
+            photos.append(read_image(self.superpixels[index]).rgb)
+        return photos
+
     def __getitem__(self, key: tuple[int, int, int]) -> dict[str, torch.Tensor]:
         photo_index, anime_index, seed = key
         rng = np.random.default_rng(seed)
         size = self.image_size
-        photo = self.reader.read(
-            "photo", photo_index, len(self.photos), lambda i: read_image(self.photos[i]).rgb
-        )
+        photos = self.reader.read("photo", photo_index, len(self.photos), self._photo_and_superpixel)
         pair = self.reader.read(
             "anime",
             anime_index,
             len(self.anime),
             lambda i: (read_image(self.anime[i]).rgb, read_image(self.smooth[i]).rgb),
         )
-        photo = random_crop_flip(photo, size, rng)
+        photo, *superpixel = random_crops_flips(photos, size, rng)  # the same crop for both
         anime = random_crop_flip(pair[0], size, rng)
         smooth = random_crop_flip(pair[1], size, rng)
-        return {
+        item = {
             "photo": to_tensor(photo),
             "anime": to_tensor(anime, self.shift_rgb, self.clip),
             "anime_gray": to_tensor(gray3(anime)),
             "smooth_gray": to_tensor(gray3(smooth)),
         }
+        if superpixel:  # AnimeGANv3 also reads the colour smooth image (its grayscale is computed in-graph)
+            item |= {"superpixel": to_tensor(superpixel[0]), "smooth": to_tensor(smooth)}
+        return item
 
 
 class SquarePhotos(Dataset):
@@ -87,7 +104,10 @@ class AnimeGANDataModule(pl.LightningDataModule):
     ``mean_shift``: ``"auto"`` (from ``<Style>/dataset.json`` written by prepare), ``"none"``/``None``, or an
     explicit ``[r, g, b]`` added to the colour anime images before scaling. ``num_replicas``/``rank`` default to
     the trainer's world size and global rank. ``on_bad_file``: ``"skip"`` a file lost or unreadable mid-run (named
-    on stderr, the next readable image takes its place) or ``"stop"`` the run with one line.
+    on stderr, the next readable image takes its place) or ``"stop"`` the run with one line. ``superpixels``
+    (AnimeGANv3, set by ``model=v3``): batches also hold ``superpixel`` (each photo's superpixel image, cropped
+    with it) and ``smooth`` (the smoothed anime). ``smooth_set``: the folder of smoothed anime images (``smooth``;
+    ``smooth_noise`` for v3 Shinkai).
     """
 
     def __init__(
@@ -107,15 +127,19 @@ class AnimeGANDataModule(pl.LightningDataModule):
         num_replicas: int | None = None,
         rank: int | None = None,
         on_bad_file: str = "skip",
+        superpixels: bool = False,
+        smooth_set: str = SMOOTH_DIR,
     ) -> None:
         super().__init__()
         self.reader = SkippingReader(on_bad_file)
-        self.layout = DatasetLayout(Path(root).expanduser(), style)
+        self.layout = DatasetLayout(Path(root).expanduser(), style, smooth_set)
         self.image_size, self.batch_size, self.num_workers = image_size, batch_size, num_workers
         self.mean_shift, self.val_size, self.val_count = mean_shift, val_size, val_count
         self.pin_memory, self.persistent_workers, self.seed = pin_memory, persistent_workers, seed
         self.clip_mean_shift, self.num_replicas, self.rank = clip_mean_shift, num_replicas, rank
+        self.use_superpixels = superpixels
         self.photos: list[Path] = []
+        self.superpixels: list[Path] | None = None
         self.anime: list[Path] = []
         self.smooth: list[Path] = []
         self.val_photos: list[Path] = []
@@ -144,10 +168,22 @@ class AnimeGANDataModule(pl.LightningDataModule):
         missing = [p.name for p in self.anime if p.name not in smooth_names]
         if missing:
             what = "missing" if not smooth_names else f"lacks {len(missing)} of {len(self.anime)} images"
-            raise InputError(f"{layout.smooth_dir}: {what}; {fix}")
+            extra = " --salt-noise" if layout.smooth_set == SMOOTH_NOISE_DIR else ""
+            raise InputError(f"{layout.smooth_dir}: {what}; {fix}{extra}")
         self.smooth = [layout.smooth_dir / p.name for p in self.anime]
+        if self.use_superpixels:
+            self.superpixels = self._photo_superpixels(f"{fix} --superpixels")
         self.val_photos = (list_images(layout.val_dir) or self.photos)[: self.val_count]
         self.shift_rgb = self._resolve_mean_shift(fix)
+
+    def _photo_superpixels(self, fix: str) -> list[Path]:
+        folder = self.layout.photo_superpixel_dir
+        names = {p.name for p in list_images(folder)}
+        missing = [p.name for p in self.photos if p.name not in names]
+        if missing:
+            what = "missing" if not names else f"lacks {len(missing)} of {len(self.photos)} photos"
+            raise InputError(f"{folder}: {what} (AnimeGANv3 reads each photo's superpixel image); {fix}")
+        return [folder / p.name for p in self.photos]
 
     def _resolve_mean_shift(self, fix: str) -> list[float] | None:
         shift = self.mean_shift
@@ -204,6 +240,7 @@ class AnimeGANDataModule(pl.LightningDataModule):
             self.image_size,
             self.shift_rgb,
             self.clip_mean_shift,
+            self.superpixels,
             self.reader,
         )
         return self._loader(dataset, self.batch_size, sampler=self.train_sampler(), drop_last=True)

@@ -11,7 +11,8 @@ import numpy as np
 
 from animegan.data.cartoon import cartoonize
 from animegan.data.layout import PHOTO_DIR, SMOOTH_DIR, STYLE_DIR, VAL_DIR
-from animegan.data.prepare import prepare_style_dir
+from animegan.data.prepare import default_workers, prepare_photo_superpixels, prepare_style_dir
+from animegan.data.superpixels import PHOTO_SUPERPIXELS
 from animegan.imageio import write_image
 
 DEMO_STYLE = "Demo"
@@ -77,15 +78,19 @@ def _build(staging: Path, seed: int, n_photos: int, n_style: int, n_val: int, si
         write_image(staging / VAL_DIR / "val_000.jpg", cat)
     for i, crop in enumerate(random_crops([cat], n_val - 1, size, rng), start=1):
         write_image(staging / VAL_DIR / f"val_{i:03d}.jpg", crop)
-    report = prepare_style_dir(staging / DEMO_STYLE, size=size, workers=1, quiet=True)
-    if report.skipped:  # pragma: no cover - our own images are always readable
-        raise RuntimeError(f"demo data: prepare skipped {report.skipped}")
+    for report in (
+        prepare_style_dir(staging / DEMO_STYLE, size=size, workers=1, quiet=True),
+        prepare_photo_superpixels(staging, workers=default_workers(), quiet=True),  # experiment=demo model=v3
+    ):
+        if report.skipped:  # pragma: no cover - our own images are always readable
+            raise RuntimeError(f"demo data: prepare skipped {report.skipped}")
 
 
 def make_demo_dataset(
     root: Path, seed: int = 0, n_photos: int = 100, n_style: int = 100, n_val: int = 8, size: int = 256
 ) -> Path:
-    """Build the demo dataset under ``root`` (``train_photo/``, ``Demo/style|smooth/``, ``val/``) and return ``root``.
+    """Build the demo dataset under ``root`` (``train_photo/``, ``Demo/style|smooth/``, ``val/``, and the photos'
+    superpixel images ``seg_train_5-0.8-50/`` that AnimeGANv3 reads) and return ``root``.
 
     Built in a hidden staging folder first, then moved into place, replacing earlier demo folders.
     """
@@ -95,7 +100,7 @@ def make_demo_dataset(
     staging.mkdir(parents=True)
     try:
         _build(staging, seed, n_photos, n_style, n_val, size)
-        for name in (PHOTO_DIR, DEMO_STYLE, VAL_DIR):
+        for name in (PHOTO_DIR, DEMO_STYLE, VAL_DIR, PHOTO_SUPERPIXELS.dirname):
             target = root / name
             if target.exists():
                 shutil.rmtree(target)

@@ -1,4 +1,5 @@
-"""The dataset layout on disk (reference): ``train_photo/``, ``<Style>/style/``, ``<Style>/smooth/``, ``val/``."""
+"""The dataset layout on disk (reference): ``train_photo/``, ``<Style>/style/``, ``<Style>/smooth/``, ``val/``;
+AnimeGANv3 adds the photos' superpixel images ``seg_train_5-0.8-50/``."""
 
 from __future__ import annotations
 
@@ -8,25 +9,33 @@ from pathlib import Path
 from typing import Any
 
 from animegan.atomic import atomic_write
+from animegan.data.superpixels import PHOTO_SUPERPIXELS
 from animegan.imageio import is_image_path
 
 PHOTO_DIR = "train_photo"
 STYLE_DIR = "style"
 SMOOTH_DIR = "smooth"
+SMOOTH_NOISE_DIR = "smooth_noise"  # smooth/ with salt noise (AnimeGANv3 Shinkai)
 VAL_DIR = "val"
 INFO_FILE = "dataset.json"
 
 
 @dataclass(frozen=True)
 class DatasetLayout:
-    """Paths of one style's dataset under ``root``."""
+    """Paths of one style's dataset under ``root``; ``smooth_set`` names the smoothed set the loader reads."""
 
     root: Path
     style: str
+    smooth_set: str = SMOOTH_DIR
 
     @property
     def photo_dir(self) -> Path:
         return self.root / PHOTO_DIR
+
+    @property
+    def photo_superpixel_dir(self) -> Path:
+        """The photos' superpixel images (AnimeGANv3), named as the photos: ``seg_train_5-0.8-50/``."""
+        return self.root / PHOTO_SUPERPIXELS.dirname
 
     @property
     def style_root(self) -> Path:
@@ -38,7 +47,7 @@ class DatasetLayout:
 
     @property
     def smooth_dir(self) -> Path:
-        return self.style_root / SMOOTH_DIR
+        return self.style_root / self.smooth_set
 
     @property
     def val_dir(self) -> Path:

@@ -1,27 +1,35 @@
-"""Prepare a style set: edge-smoothed copies in ``smooth/`` and the data-mean JSON, in parallel, idempotently."""
+"""Prepare a style set: edge-smoothed copies in ``smooth/`` and the data-mean JSON, in parallel, idempotently;
+for AnimeGANv3 also the photos' superpixel images (``seg_train_5-0.8-50/`` beside ``train_photo/``) and, for
+its Shinkai setting, ``smooth_noise/`` (the smooth images with salt noise)."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from animegan.data.datamean import channel_mean_rgb, mean_shift
 from animegan.data.layout import (
     INFO_FILE,
     PHOTO_DIR,
     SMOOTH_DIR,
+    SMOOTH_NOISE_DIR,
     STYLE_DIR,
     list_images,
     read_info,
     resolve_style_root,
     write_info,
 )
+from animegan.data.salt_noise import SALT_PROBABILITY, image_seed, salt_noise
 from animegan.data.smoothing import edge_smooth
+from animegan.data.superpixels import PHOTO_SUPERPIXELS, superpixel_image
 from animegan.errors import InputError
 from animegan.imageio import read_image, write_image
 from animegan.progress import make_progress
@@ -75,6 +83,33 @@ def smooth_one(source: Path, output: Path, size: int, force: bool) -> ItemResult
     return result
 
 
+def superpixel_one(source: Path, output: Path, force: bool) -> ItemResult:
+    """Write the superpixel image of one photo (reference settings 5, 0.8, 50) unless up to date."""
+    try:
+        loaded = read_image(source)
+    except InputError as exc:
+        return ItemResult(source.name, SKIPPED, message=str(exc))
+    result = ItemResult(source.name, UP_TO_DATE, converted_from=loaded.converted_from)
+    if force or not is_up_to_date(source, output):
+        write_image(output, superpixel_image(loaded.rgb, PHOTO_SUPERPIXELS))
+        result.status = WRITTEN
+    return result
+
+
+def salt_one(source: Path, output: Path, probability: float, seed: int, force: bool) -> ItemResult:
+    """Write one smooth image with salt noise (its own seed) unless up to date."""
+    try:
+        loaded = read_image(source)
+    except InputError as exc:
+        return ItemResult(source.name, SKIPPED, message=str(exc))
+    result = ItemResult(source.name, UP_TO_DATE)
+    if force or not is_up_to_date(source, output):
+        rng = np.random.default_rng(image_seed(source.name, seed))
+        write_image(output, salt_noise(loaded.rgb, probability, rng))
+        result.status = WRITTEN
+    return result
+
+
 def _init_worker() -> None:
     cv2.setNumThreads(1)
 
@@ -91,18 +126,22 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _run_all(
-    jobs: list[tuple[Path, Path]], size: int, force: bool, workers: int, quiet: bool
+    jobs: list[tuple[Path, Path]],
+    work: Callable[[Path, Path], ItemResult],
+    workers: int,
+    quiet: bool,
+    label: str = "prepare",
 ) -> list[ItemResult]:
     results: list[ItemResult] = []
     with make_progress(disable=quiet) as progress:
-        task = progress.add_task("prepare", total=len(jobs), unit="img")
+        task = progress.add_task(label, total=len(jobs), unit="img")
         if workers <= 1:
             for source, output in jobs:
-                results.append(smooth_one(source, output, size, force))
+                results.append(work(source, output))
                 progress.advance(task)
         else:
             with _pool(workers) as pool:
-                futures = [pool.submit(smooth_one, source, output, size, force) for source, output in jobs]
+                futures = [pool.submit(work, source, output) for source, output in jobs]
                 for future in as_completed(futures):
                     results.append(future.result())
                     progress.advance(task)
@@ -131,17 +170,8 @@ def prepare_style_dir(
     force = force or (previous is not None and previous.get("size") != size)
     smooth_dir = style_root / SMOOTH_DIR
     jobs = [(source, smooth_dir / source.name) for source in sources]
-    results = _run_all(jobs, size, force, max(1, workers), quiet)
-
-    report = PrepareReport(style_root)
-    for result in results:
-        if result.status == SKIPPED:
-            report.skipped.append((result.name, result.message))
-            continue
-        report.written += result.status == WRITTEN
-        report.up_to_date += result.status == UP_TO_DATE
-        if result.converted_from:
-            report.converted.append((result.name, result.converted_from))
+    results = _run_all(jobs, partial(smooth_one, size=size, force=force), max(1, workers), quiet)
+    report = tally(PrepareReport(style_root), results)
     good = [r.mean_rgb for r in results if r.mean_rgb is not None]
     if good:
         photos = style_root.parent / PHOTO_DIR
@@ -158,6 +188,57 @@ def prepare_style_dir(
     return report
 
 
+def tally(report: PrepareReport, results: list[ItemResult]) -> PrepareReport:
+    """Count written, up-to-date, skipped and converted items into ``report``."""
+    for result in results:
+        if result.status == SKIPPED:
+            report.skipped.append((result.name, result.message))
+            continue
+        report.written += result.status == WRITTEN
+        report.up_to_date += result.status == UP_TO_DATE
+        if result.converted_from:
+            report.converted.append((result.name, result.converted_from))
+    return report
+
+
+def prepare_photo_superpixels(
+    root: str | Path, workers: int = 1, force: bool = False, quiet: bool = False
+) -> PrepareReport:
+    """Write ``<root>/seg_train_5-0.8-50/``: the superpixel image of every photo of ``<root>/train_photo/``."""
+    root = Path(root)
+    photo_dir = root / PHOTO_DIR
+    sources = list_images(photo_dir)
+    if not sources:
+        raise InputError(
+            f"{photo_dir}: missing or no images; expected the training photos (AnimeGANv3 superpixels)"
+        )
+    output_dir = root / PHOTO_SUPERPIXELS.dirname
+    jobs = [(source, output_dir / source.name) for source in sources]
+    work = partial(superpixel_one, force=force)
+    return tally(PrepareReport(output_dir), _run_all(jobs, work, max(1, workers), quiet, "superpixels"))
+
+
+def prepare_salt_noise(
+    style_root: str | Path,
+    probability: float = SALT_PROBABILITY,
+    seed: int = 0,
+    workers: int = 1,
+    force: bool = False,
+    quiet: bool = False,
+) -> PrepareReport:
+    """Write ``<Style>/smooth_noise/``: every ``smooth/`` image with salt noise (AnimeGANv3 Shinkai)."""
+    style_root = resolve_style_root(style_root)
+    sources = list_images(style_root / SMOOTH_DIR)
+    if not sources:
+        raise InputError(
+            f"{style_root / SMOOTH_DIR}: missing or no images; run `animegan prepare {style_root}` first"
+        )
+    output_dir = style_root / SMOOTH_NOISE_DIR
+    jobs = [(source, output_dir / source.name) for source in sources]
+    work = partial(salt_one, probability=probability, seed=seed, force=force)
+    return tally(PrepareReport(output_dir), _run_all(jobs, work, max(1, workers), quiet, "salt noise"))
+
+
 def default_workers() -> int:
     """One worker per CPU core available to this process."""
     try:
@@ -166,4 +247,13 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-__all__ = ["INFO_FILE", "PrepareReport", "default_workers", "prepare_style_dir", "smooth_one"]
+__all__ = [
+    "INFO_FILE",
+    "PrepareReport",
+    "default_workers",
+    "prepare_photo_superpixels",
+    "prepare_salt_noise",
+    "prepare_style_dir",
+    "smooth_one",
+    "superpixel_one",
+]

@@ -22,12 +22,17 @@ def cover_resize(rgb: np.ndarray, size: int) -> np.ndarray:
 
 def random_crop_flip(rgb: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
     """A random ``size`` x ``size`` crop (after resizing up if needed), mirrored with probability 1/2."""
-    rgb = cover_resize(rgb, size)
-    height, width = rgb.shape[:2]
+    return random_crops_flips([rgb], size, rng)[0]
+
+
+def random_crops_flips(images: Sequence[np.ndarray], size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """The same random crop and flip of images of one size (a photo and its superpixel image)."""
+    resized = [cover_resize(rgb, size) for rgb in images]
+    height, width = resized[0].shape[:2]
     top = int(rng.integers(0, height - size + 1))
     left = int(rng.integers(0, width - size + 1))
-    crop = rgb[top : top + size, left : left + size]
-    return crop[:, ::-1] if rng.random() < 0.5 else crop
+    crops = [rgb[top : top + size, left : left + size] for rgb in resized]
+    return [crop[:, ::-1] for crop in crops] if rng.random() < 0.5 else crops
 
 
 def center_square(rgb: np.ndarray, size: int) -> np.ndarray:

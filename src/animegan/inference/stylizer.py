@@ -47,8 +47,9 @@ def pad_to_multiple(x: torch.Tensor, multiple: int = ALIGN, min_side: int = MIN_
 class Stylizer:
     """Runs a generator on images: ``stylizer(rgb_uint8) -> rgb_uint8`` at the input's exact size.
 
-    Inputs are padded by reflection to the network's multiple and the output is cropped back, so there is no
-    resizing or distortion. ``tile`` (pixels) bounds memory on large images (see ``tiling``).
+    Inputs are padded by reflection to the network's multiple (its ``size_multiple``: 8 for v3; ALIGN = 4 for
+    v1/v2) and the output is cropped back, so there is no resizing or distortion. ``tile`` (pixels) bounds memory
+    on large images (see ``tiling``).
     """
 
     def __init__(
@@ -63,6 +64,7 @@ class Stylizer:
     ) -> None:
         self.device = resolve_device(device)
         self.generator = generator.eval().requires_grad_(False).to(self.device)
+        self.multiple = int(getattr(generator, "size_multiple", ALIGN))
         self.execution: ExecutionPath = choose_path(self.generator, self.device, precision)
         memory_format = torch.channels_last if self.execution.channels_last else torch.contiguous_format
         self.generator.to(memory_format=memory_format)
@@ -104,7 +106,7 @@ class Stylizer:
         return self.execution.precision
 
     def forward(self, x: torch.Tensor, eager: bool = False) -> torch.Tensor:
-        """Generator output for a float NCHW batch in [-1, 1] whose sides are multiples of ALIGN."""
+        """Generator output for a float NCHW batch in [-1, 1] whose sides are multiples of ``self.multiple``."""
         x = x.to(self.device, non_blocking=True)
         if self.execution.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
@@ -127,6 +129,7 @@ class Stylizer:
                             self.tile,
                             self.tile_overlap,
                             self.tile_stats_side,
+                            self.multiple,
                         )
                         for xi in x
                     ]
@@ -138,7 +141,7 @@ class Stylizer:
         if not frames:
             return []
         h, w = frames[0].shape[:2]
-        x = pad_to_multiple(to_tensor(frames))
+        x = pad_to_multiple(to_tensor(frames), self.multiple)
         out = to_uint8(self._run(x)[:, :, :h, :w])
         return list(out)
 

@@ -4,8 +4,10 @@ The v2 generator normalises each layer over the whole image (``GroupNorm(1, C)``
 (instance norm). Run naively per tile, each tile would get its own statistics and the tiles would not match
 (visible seams and tone shifts). Here a first pass on a downscaled copy of the whole image records every norm
 layer's mean and variance; the tile passes then normalise with those recorded statistics, so every tile sees the
-same normalisation the untiled image would. Tiles overlap and are blended with linear ramps, which hides the
-remaining differences at tile borders (reflection padding where the real image continues).
+same normalisation the untiled image would. v3's LADE layers and external attention (whose softmax runs over
+all positions of the image) pin their statistics the same way (``nets.pinning``). Tiles overlap and are blended
+with linear ramps, which hides the remaining differences at tile borders (reflection padding where the real
+image continues).
 
 The port's v2 upsampling (``align_corners=True``) is not shift-invariant: it maps output pixel ``i`` to input
 ``i * (n_in - 1) / (n_out - 1)``, so a tile resampled on its own drifts by up to half a low-resolution pixel
@@ -30,7 +32,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-ALIGN = 4  # tiles start on multiples of the generator's total stride so the strided grids line up
+from animegan.nets.pinning import PinnableStatistics
+
+ALIGN = 4  # tiles start on multiples of the generator's total stride so the strided grids line up (v1/v2)
 M_MMAP_THRESHOLD = -3  # glibc mallopt parameter
 MMAP_THRESHOLD_BYTES = 1 << 20
 
@@ -75,11 +79,29 @@ class PinnedStatsNorm(nn.Module):
         return torch.addcmul(shift.reshape(n, c, 1, 1).to(x.dtype), x, scale.reshape(n, c, 1, 1).to(x.dtype))
 
 
+class _SelfPinning:
+    """Gives a PinnableStatistics module (LADE, attention) the wrappers' ``mode`` switch."""
+
+    def __init__(self, module: PinnableStatistics) -> None:
+        self.module = module
+        module.set_pin_mode("record")
+
+    @property
+    def mode(self) -> str | None:
+        return self.module.pin_mode
+
+    @mode.setter
+    def mode(self, value: str) -> None:
+        self.module.set_pin_mode(value)
+
+
 @contextmanager
-def pinned_norms(model: nn.Module) -> Iterator[list[PinnedStatsNorm]]:
-    """Temporarily wrap every GroupNorm/InstanceNorm2d of ``model`` in a PinnedStatsNorm; restore on exit."""
+def pinned_norms(model: nn.Module) -> Iterator[list[PinnedStatsNorm | _SelfPinning]]:
+    """Temporarily wrap every GroupNorm/InstanceNorm2d of ``model`` in a PinnedStatsNorm and put its
+    PinnableStatistics modules in record mode; restore on exit."""
     replaced: list[tuple[nn.Module, str, nn.Module]] = []
-    wrappers: list[PinnedStatsNorm] = []
+    wrappers: list[PinnedStatsNorm | _SelfPinning] = []
+    pinning = [_SelfPinning(m) for m in model.modules() if isinstance(m, PinnableStatistics)]
     for parent in list(model.modules()):
         for name, child in list(parent.named_children()):
             if isinstance(child, nn.GroupNorm | nn.InstanceNorm2d):
@@ -88,10 +110,12 @@ def pinned_norms(model: nn.Module) -> Iterator[list[PinnedStatsNorm]]:
                 replaced.append((parent, name, child))
                 wrappers.append(wrapper)
     try:
-        yield wrappers
+        yield wrappers + pinning
     finally:
         for parent, name, child in replaced:
             setattr(parent, name, child)
+        for item in pinning:
+            item.mode = None
 
 
 @dataclass(frozen=True)
@@ -199,15 +223,15 @@ def ramp(length: int, start: int, stop: int, lo: int, hi: int, overlap: int) -> 
     return weight
 
 
-def downscaled(x: torch.Tensor, max_side: int) -> torch.Tensor:
-    """``x`` resized (area) so that its longer side is at most ``max_side``, sides kept multiples of ALIGN."""
+def downscaled(x: torch.Tensor, max_side: int, align: int = ALIGN) -> torch.Tensor:
+    """``x`` resized (area) so that its longer side is at most ``max_side``, sides kept multiples of ``align``."""
     h, w = x.shape[-2:]
     scale = min(1.0, max_side / max(h, w))
     if scale == 1.0:
         return x
     size = (
-        max(ALIGN * 4, round(h * scale / ALIGN) * ALIGN),
-        max(ALIGN * 4, round(w * scale / ALIGN) * ALIGN),
+        max(align * 4, round(h * scale / align) * align),
+        max(align * 4, round(w * scale / align) * align),
     )
     return F.interpolate(x.float(), size=size, mode="area").to(x.dtype)
 
@@ -226,21 +250,23 @@ def run_tiled(
     tile: int,
     overlap: int = 32,
     stats_side: int = 512,
+    align: int = ALIGN,
 ) -> torch.Tensor:
-    """Generator output for ``x`` (1x3xHxW, H and W multiples of ALIGN) computed tile by tile.
+    """Generator output for ``x`` (1x3xHxW, H and W multiples of ``align``) computed tile by tile.
 
     ``forward`` runs the model on a tensor (device, precision, layout); the downscaled statistics pass has as many
-    pixels as one window, and a longer side of at least ``stats_side``. Memory is bounded by one window of
-    (tile + 2 * overlap)^2 pixels (or that pass, for small tiles) plus the output.
+    pixels as one window, and a longer side of at least ``stats_side``; ``align`` is the generator's size
+    multiple (tiles start on it). Memory is bounded by one window of (tile + 2 * overlap)^2 pixels (or that pass,
+    for small tiles) plus the output.
     """
     return_freed_memory_promptly()
-    tile = max(ALIGN, tile // ALIGN * ALIGN)
-    overlap = max(ALIGN, overlap // ALIGN * ALIGN)
+    tile = max(align, tile // align * align)
+    overlap = max(align, overlap // align * align)
     _, _, h, w = x.shape
     out = torch.zeros(1, 3, h, w)
     total = torch.zeros(1, 1, h, w)
     with pinned_norms(model) as norms, whole_image_resampling(model) as resample:
-        forward(downscaled(x, stats_pass_side(h, w, tile + 2 * overlap, stats_side)))
+        forward(downscaled(x, stats_pass_side(h, w, tile + 2 * overlap, stats_side), align))
         for norm in norms:
             norm.mode = "pinned"
         for top in tile_starts(h, tile):

@@ -6,6 +6,8 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from animegan.nets.rebuild import PicklesByConfig
+
 NORM_BY_VERSION = {"v1": "instance", "v2": "layer"}
 
 
@@ -15,7 +17,7 @@ def _norm(kind: str, channels: int) -> nn.Module:
     return nn.GroupNorm(1, channels, affine=True)
 
 
-class Discriminator(nn.Module):
+class Discriminator(PicklesByConfig, nn.Module):
     """3x3 convs (zero pad 1, no bias, N(0, 0.02)); ``n_dis - 1`` stride-2 stages; patch logits of H/4 x W/4 by default.
 
     ``version`` picks the norm: ``v1`` instance norm, ``v2`` layer norm (the only difference between them).
@@ -52,18 +54,3 @@ class Discriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.layers(x)
-
-    def __reduce__(self) -> tuple:
-        """Pickled (ddp_spawn, deepcopy) as constructor arguments + state: spectral-norm layers do not pickle."""
-        frozen = [name for name, p in self.named_parameters() if not p.requires_grad]
-        return _rebuild, (self.config, self.state_dict(), self.training, frozen)
-
-
-def _rebuild(
-    config: dict, state: dict[str, torch.Tensor], training: bool, frozen: list[str]
-) -> Discriminator:
-    discriminator = Discriminator(**config)
-    discriminator.load_state_dict(state)
-    for name, parameter in discriminator.named_parameters():
-        parameter.requires_grad_(name not in frozen)
-    return discriminator.train(training)

@@ -1,4 +1,5 @@
-"""AnimeGAN generators: v2 (default, layout of the widely used PyTorch port) and v1 (the TF graph, layer by layer).
+"""AnimeGAN generators: v2 (default, layout of the widely used PyTorch port), v1 (the TF graph, layer by layer)
+and v3 (``generator_v3``).
 
 Each generator has a ``config()``: the settings besides its weights that decide its output. v2's are the
 upsampling convention and the layer-norm epsilon: the port's ``.pt`` files were made with ``align_corners`` and
@@ -22,6 +23,7 @@ from animegan.nets.blocks import (
     layer_norm,
     with_eps,
 )
+from animegan.nets.generator_v3 import GeneratorV3
 from animegan.nets.resize import UPSAMPLE_MODES, resize, upsample2x
 
 TF_V2 = {
@@ -148,12 +150,19 @@ class GeneratorV1(nn.Module):
 
 
 Generator = GeneratorV2
-GENERATORS: dict[str, type[nn.Module]] = {"v1": GeneratorV1, "v2": GeneratorV2}
+GENERATORS: dict[str, type[nn.Module]] = {"v1": GeneratorV1, "v2": GeneratorV2, "v3": GeneratorV3}
 
 
 def build_generator(arch: str = "v2", **config: object) -> nn.Module:
-    """A fresh generator of the named architecture (``v1`` or ``v2``), with optional config (``upsample``, and
-    ``norm_eps`` for v2)."""
+    """A fresh generator of the named architecture (``v1``, ``v2`` or ``v3``, the training form with both tails),
+    with optional config (``upsample``, and ``norm_eps`` for v2; v3's own options)."""
     if arch not in GENERATORS:
         raise ValueError(f"unknown generator architecture {arch!r}; expected one of {sorted(GENERATORS)}")
     return GENERATORS[arch](**config)
+
+
+def deployed(generator: nn.Module) -> nn.Module:
+    """The network a generator is used as after training: ``generator.deploy()`` where it has one (v3 drops its
+    support tail), else the generator itself."""
+    deploy = getattr(generator, "deploy", None)
+    return deploy() if callable(deploy) else generator

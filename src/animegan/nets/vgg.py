@@ -1,16 +1,23 @@
 """Frozen VGG19 features up to conv4_4 (before its ReLU), the perceptual network of AnimeGAN's losses.
 
+``vgg(x)`` is conv4_4 (v1/v2 losses); ``vgg.layers(x, names)`` returns several pre-ReLU layers of one pass
+(v3's style loss reads conv2_2, conv3_3 and conv4_4).
+
 Plain PyTorch: the weights come from ``animegan.weights.vgg.load_vgg`` (torchvision, Caffe ``vgg19.npy``, a file,
 or random). ``convention`` says which input normalisation those weights expect.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torchvision.models.vgg import cfgs, make_layers
 
 CONV4_4_INDEX = 25  # torchvision's vgg19().features[25] is conv4_4
+LAYER_INDEX = {"conv2_2": 7, "conv3_3": 14, "conv4_4": CONV4_4_INDEX}  # in torchvision's vgg19().features
 CONVENTIONS = ("imagenet", "caffe")
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -64,3 +71,18 @@ class VGGFeatures(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(self.normalize(x))
+
+    def layers(self, x: torch.Tensor, names: Sequence[str]) -> dict[str, torch.Tensor]:
+        """Pre-ReLU activations of the named layers (keys of ``LAYER_INDEX``) from one forward pass."""
+        unknown = [name for name in names if name not in LAYER_INDEX]
+        if unknown:
+            raise ValueError(f"unknown VGG layer {unknown[0]!r}; expected one of {list(LAYER_INDEX)}")
+        wanted = {LAYER_INDEX[name]: name for name in names}
+        out: dict[str, torch.Tensor] = {}
+        h = self.normalize(x)
+        for index, module in enumerate(self.features[: max(wanted) + 1]):
+            # the in-place ReLU after a kept layer would overwrite it: apply that one out of place
+            h = F.relu(h) if isinstance(module, nn.ReLU) and index - 1 in wanted else module(h)
+            if index in wanted:
+                out[wanted[index]] = h
+        return out

@@ -9,10 +9,10 @@ import pytorch_lightning as pl
 import torch
 from torch import nn
 
-from animegan.errors import AnimeGANError
+from animegan.errors import AnimeGANError, WeightsError
 from animegan.nets import VGGFeatures
 from animegan.training.clipping import clip_unscaled
-from animegan.training.criterion import AnimeGANCriterion
+from animegan.training.criterion import Criterion
 from animegan.training.ema import align_checkpoint, averaged, make_ema
 from animegan.training.phases import stage_phases, trains_discriminator
 
@@ -32,8 +32,9 @@ class AnimeGANModule(pl.LightningModule):
 
     ``generator`` and ``vgg`` are networks; ``discriminator``, ``loss`` (the criterion) and ``optimizer`` are
     factories: D is built only for a stage that trains it (so DDP sees only G in pretrain), and each phase gets an
-    optimizer over its network at its lr. ``"adversarial"`` runs a D phase then a G phase per batch, reusing one
-    G(photo). ``optim``, ``fast`` and ``val`` are the plain ``model.*`` nodes; ``stages`` is read by the runner
+    optimizer over its network at its lr. Each batch: one G(photo), the criterion's per-step inputs (v3: online
+    targets), then the criterion's phases in order (v2: D then G on that G(photo); v3: G, then D on a regenerated
+    G(photo)). ``optim``, ``fast`` and ``val`` are the plain ``model.*`` nodes; ``stages`` is read by the runner
     and only recorded here, with the loss weights, so that checkpoints hold the whole schedule.
     """
 
@@ -43,7 +44,7 @@ class AnimeGANModule(pl.LightningModule):
         generator: nn.Module,
         discriminator: Callable[[], nn.Module],
         vgg: VGGFeatures,
-        loss: Callable[..., AnimeGANCriterion],
+        loss: Callable[..., Criterion],
         optimizer: Callable[..., torch.optim.Optimizer],
         optim: Mapping[str, Any],
         stages: Mapping[str, int],
@@ -77,8 +78,19 @@ class AnimeGANModule(pl.LightningModule):
         """What validation stylizes with: the generator EMA once it has a step, else the generator."""
         return averaged(self.generator_ema) or self.generator
 
+    @property
+    def leaves_parameters_unused(self) -> bool:
+        """Whether a backward of this stage leaves trained parameters out (DDP must then look for them)."""
+        return self.criterion.leaves_parameters_unused(self.stage)
+
     def load_generator_state(self, state: Mapping[str, torch.Tensor]) -> None:
-        """Start from given generator weights (the pretrain stage's, or a file)."""
+        """Start from given generator weights (the pretrain stage's, or a file); all of them are needed."""
+        missing = sorted(set(self.generator.state_dict()) - set(state))
+        if missing:
+            raise WeightsError(
+                f"the generator weights lack {len(missing)} tensors (e.g. {missing[0]}); a deployed v3 "
+                "generator.pt has no support tail: start from a checkpoint (RUN/checkpoints/<stage>/last.ckpt)"
+            )
         self.generator.load_state_dict(state, strict=True)
 
     # ---- set-up -------------------------------------------------------------------------------------------
@@ -103,11 +115,15 @@ class AnimeGANModule(pl.LightningModule):
     def training_step(self, batch: Mapping[str, torch.Tensor], batch_idx: int) -> None:
         batch = self._prepare(batch)
         self._train_only(self.generator)
-        fake = self.generator(batch["photo"])  # computed once, reused by every phase
+        fake = self.generator(batch["photo"])  # computed once, reused by the phases that do not regenerate
+        batch = self.criterion.step_inputs(self.stage, batch, fake)
         optimizers = self.optimizers()
         optimizers = optimizers if isinstance(optimizers, list) else [optimizers]
         logs: dict[str, torch.Tensor] = {}
         for phase, optimizer in zip(self.phases, optimizers, strict=True):
+            if phase.regenerate:
+                with torch.no_grad():
+                    fake = self.generator(batch["photo"])
             self._train_only(phase.network)
             loss, phase_logs = phase.loss(batch, fake)
             self._stop_if_not_finite(loss, phase_logs)
@@ -121,7 +137,10 @@ class AnimeGANModule(pl.LightningModule):
             self.generator_ema.update_parameters(self.generator)
         shown = {"loss_g", "loss_d"}
         for name, value in logs.items():
-            self.log(f"{self.stage}/{name}", value, prog_bar=name in shown, batch_size=len(fake))
+            self.log(f"{self.stage}/{name}", value, prog_bar=name in shown, batch_size=len(batch["photo"]))
+
+    def teardown(self, stage: str) -> None:
+        self.criterion.close()
 
     def on_before_optimizer_step(self, optimizer: torch.optim.Optimizer) -> None:
         if self.grad_clip:

@@ -1,26 +1,35 @@
-"""Training stages as data (stylegan2-ada style): each phase holds the network it trains, its loss and its lr."""
+"""Training stages as data (stylegan2-ada style): each phase holds the network it trains, its loss and its lr.
+
+The criterion declares the phases of each stage (``Criterion.stage_phases``): v1/v2 update D then G on one
+G(photo); v3 updates G, then D on G's output recomputed with the updated G.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-import torch
 from torch import nn
 
-from animegan.training.criterion import AnimeGANCriterion, Batch, LossAndLogs
+from animegan.training.criterion import Batch, Criterion, LossAndLogs
 
 STAGES = ("pretrain", "adversarial")
+PHASE_NAMES = {"generator": "g", "discriminator": "d"}  # the short names in logged keys (loss_g, lr_d, ...)
 
 
 @dataclass(frozen=True)
 class Phase:
-    """One optimizer update per batch: ``network`` is updated with ``loss(batch, fake)`` at learning rate ``lr``."""
+    """One optimizer update per batch: ``network`` is updated with ``loss(batch, fake)`` at learning rate ``lr``.
+
+    ``regenerate``: the module recomputes G's output (without a graph) before this phase.
+    """
 
     name: str
     network: nn.Module
-    loss: Callable[[Batch, torch.Tensor], LossAndLogs]
+    loss: Callable[[Batch, Any], LossAndLogs]
     lr: float
+    regenerate: bool = False
 
 
 def check_stage(stage: str) -> str:
@@ -36,12 +45,17 @@ def trains_discriminator(stage: str) -> bool:
 
 
 def stage_phases(
-    stage: str, generator: nn.Module, criterion: AnimeGANCriterion, lr: Mapping[str, float]
+    stage: str, generator: nn.Module, criterion: Criterion, lr: Mapping[str, float]
 ) -> tuple[Phase, ...]:
-    """The phases of ``stage`` in their order: pretrain G; or D then G. ``lr`` is ``model.optim``."""
-    if not trains_discriminator(stage):
-        return (Phase("g", generator, criterion.pretrain, float(lr["init_lr"])),)
-    return (
-        Phase("d", criterion.discriminator, criterion.discriminator_loss, float(lr["d_lr"])),
-        Phase("g", generator, criterion.generator_loss, float(lr["g_lr"])),
+    """The phases of ``stage`` in the criterion's order, bound to the networks; ``lr`` is ``model.optim``."""
+    networks = {"generator": generator, "discriminator": criterion.discriminator}
+    return tuple(
+        Phase(
+            PHASE_NAMES[spec.network],
+            networks[spec.network],
+            getattr(criterion, spec.loss),
+            float(lr[spec.lr]),
+            spec.regenerate,
+        )
+        for spec in criterion.stage_phases[check_stage(stage)]
     )

@@ -80,20 +80,25 @@ def stage_callbacks(cfg: DictConfig, stage: str) -> list[pl.Callback]:
     return callbacks
 
 
-def stage_strategy(strategy: Any, stage: str) -> Any:
-    """The adversarial stage's D phase leaves G out of its graph: DDP must look for unused parameters there."""
-    if isinstance(strategy, str) and strategy.startswith("ddp") and stage == "adversarial":
+def stage_strategy(strategy: Any, stage: str, unused_parameters: bool | None = None) -> Any:
+    """DDP must look for unused parameters where a backward leaves trained ones out: the adversarial stage's D
+    phase leaves G out (the default); ``unused_parameters`` is the module's own answer (``AnimeGANModule.
+    leaves_parameters_unused``: v3 Shinkai's pretrain also leaves the main tail out)."""
+    unused = stage == "adversarial" if unused_parameters is None else unused_parameters
+    if isinstance(strategy, str) and strategy.startswith("ddp") and unused:
         if "find_unused_parameters" not in strategy:
             return f"{strategy}_find_unused_parameters_true"
     return strategy
 
 
-def build_trainer(cfg: DictConfig, stage: str, loggers: list) -> pl.Trainer:
+def build_trainer(
+    cfg: DictConfig, stage: str, loggers: list, unused_parameters: bool | None = None
+) -> pl.Trainer:
     epochs = cfg.model.stages[f"{stage}_epochs"]
     return instantiate(
         cfg.trainer,
         max_epochs=max(1, int(epochs)),
-        strategy=stage_strategy(cfg.trainer.get("strategy", "auto"), stage),
+        strategy=stage_strategy(cfg.trainer.get("strategy", "auto"), stage, unused_parameters),
         callbacks=stage_callbacks(cfg, stage),
         logger=loggers or False,
         plugins=[AtomicCheckpointIO()],
@@ -150,7 +155,7 @@ def train(cfg: DictConfig) -> float | None:
     for plan in plan_stages(cfg, run_dir):
         log.info("stage %s%s", plan.stage, f" (resuming {plan.ckpt_path})" if plan.ckpt_path else "")
         module = build_module(cfg, plan.stage, vgg=vgg)
-        trainer = build_trainer(cfg, plan.stage, loggers)
+        trainer = build_trainer(cfg, plan.stage, loggers, module.leaves_parameters_unused)
         if plan.ckpt_path is None:
             start_at(trainer, step)  # the loggers' steps continue across stages
             if generator_state is not None:

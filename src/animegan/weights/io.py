@@ -18,19 +18,35 @@ from torch import nn
 
 from animegan.atomic import atomic_write
 from animegan.errors import WeightsError
-from animegan.nets.generator import GENERATORS, build_generator
+from animegan.nets.generator import GENERATORS, build_generator, deployed
 
 CHECKPOINT_PREFIXES = ("generator.", "module.generator.", "model.generator.")
 META = "animegan."  # safetensors metadata keys: animegan.arch, animegan.upsample, animegan.norm_eps, ...
-CONFIG_KEYS = {"upsample": str, "norm_eps": float}
+CONFIG_KEYS = {"upsample": str, "norm_eps": float, "eval_norm": str}
 _reference_shapes: dict[str, dict[str, torch.Size]] = {}
+_training_keys: dict[str, set[str]] = {}
 
 
 def reference_shapes(arch: str) -> dict[str, torch.Size]:
-    """Key -> shape of a freshly built generator of ``arch`` (cached)."""
+    """Key -> shape of a freshly built, deployed generator of ``arch`` (cached): what a weights file holds."""
     if arch not in _reference_shapes:
-        _reference_shapes[arch] = {k: v.shape for k, v in build_generator(arch).state_dict().items()}
+        _reference_shapes[arch] = {
+            k: v.shape for k, v in deployed(build_generator(arch)).state_dict().items()
+        }
     return _reference_shapes[arch]
+
+
+def training_only_keys(arch: str) -> set[str]:
+    """Keys the training generator of ``arch`` has beyond the deployed one (v3: the support tail), cached."""
+    if arch not in _training_keys:
+        _training_keys[arch] = set(build_generator(arch).state_dict()) - set(reference_shapes(arch))
+    return _training_keys[arch]
+
+
+def deployable_state(state: Mapping[str, torch.Tensor], arch: str) -> dict[str, torch.Tensor]:
+    """``state`` without the training-only tensors of ``arch`` (a v3 checkpoint's support tail)."""
+    extra = training_only_keys(arch)
+    return {k: v for k, v in state.items() if k not in extra}
 
 
 def _read_file(path: Path) -> tuple[object, dict[str, str]]:
@@ -108,7 +124,7 @@ def detect_arch(
     """The generator architecture whose keys and shapes match ``state`` exactly; a clear error otherwise."""
     candidates = [expected] if expected else list(GENERATORS)
     for arch in candidates:
-        if not mismatches(state, arch, limit=1):
+        if not mismatches(deployable_state(state, arch), arch, limit=1):
             return arch
     closest = expected or max(GENERATORS, key=lambda a: len(set(state) & set(reference_shapes(a))))
     if (
@@ -117,10 +133,10 @@ def detect_arch(
     ):
         sample = ", ".join(list(state)[:3])
         raise WeightsError(
-            f"{origin}: not an AnimeGAN generator (keys such as {sample} match neither v1 nor v2); "
-            "expected a v1 or v2 generator state dict"
+            f"{origin}: not an AnimeGAN generator (keys such as {sample} match neither "
+            f"{' nor '.join(GENERATORS)}); expected a {' or '.join(GENERATORS)} generator state dict"
         )
-    details = "; ".join(mismatches(state, closest))
+    details = "; ".join(mismatches(deployable_state(state, closest), closest))
     raise WeightsError(
         f"{origin}: not an AnimeGAN {closest} generator ({details}); expected a {closest} generator state dict"
     )
@@ -165,9 +181,9 @@ def load_generator_state(
 
 
 def build_loaded(state: dict[str, torch.Tensor], arch: str, config: dict[str, object]) -> nn.Module:
-    """A generator of ``arch`` and ``config`` in eval mode with ``state`` loaded strict."""
-    generator = build_generator(arch, **config)
-    generator.load_state_dict(state, strict=True)
+    """The deployed generator of ``arch`` and ``config`` in eval mode with ``state`` loaded strict."""
+    generator = deployed(build_generator(arch, **config))
+    generator.load_state_dict(deployable_state(state, arch), strict=True)
     return generator.eval()
 
 
@@ -211,14 +227,16 @@ def save_generator(
     config: Mapping[str, object] | None = None,
     metadata: Mapping[str, str] | None = None,
 ) -> Path:
-    """Save a generator's plain state dict (CPU tensors) atomically; ``.safetensors`` or torch format by suffix.
+    """Save the deployed generator's plain state dict (CPU tensors; v3 without its support tail) atomically;
+    ``.safetensors`` or torch format by suffix.
 
     ``.safetensors`` files record the config (the module's, or ``config``) and ``metadata`` (``animegan.*``
     provenance); a config other than the architecture's default can only be saved there.
     """
-    state = generator.state_dict() if isinstance(generator, nn.Module) else dict(generator)
+    state = deployed(generator).state_dict() if isinstance(generator, nn.Module) else dict(generator)
     state = {k: v.detach().to("cpu").contiguous() for k, v in state.items()}
     arch = detect_arch(state, origin=str(path))
+    state = deployable_state(state, arch)
     if config is None:
         config = generator.config() if isinstance(generator, nn.Module) else {"arch": arch}
     config = {k: v for k, v in config.items() if k != "arch"}

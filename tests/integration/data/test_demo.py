@@ -36,8 +36,10 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 def test_layout_and_contents(tmp_path: Path) -> None:
     root = make_demo_dataset(tmp_path / "d", seed=0, **SMALL)
-    assert sorted(p.name for p in root.iterdir()) == sorted(["train_photo", DEMO_STYLE, "val"])
+    superpixels = "seg_train_5-0.8-50"  # the photos' superpixel images, for experiment=demo model=v3
+    assert sorted(p.name for p in root.iterdir()) == sorted(["train_photo", DEMO_STYLE, "val", superpixels])
     photos = sorted((root / "train_photo").iterdir())
+    assert [p.name for p in sorted((root / superpixels).iterdir())] == [p.name for p in photos]
     style = sorted((root / DEMO_STYLE / "style").iterdir())
     smooth = sorted((root / DEMO_STYLE / "smooth").iterdir())
     assert len(photos) == 6 and len(style) == 5 and [p.name for p in smooth] == [p.name for p in style]

@@ -190,3 +190,24 @@ def test_val_falls_back_to_training_photos(dataset: Path, tmp_path: Path) -> Non
     dm = module(root, val_count=4)
     assert [p.name for p in dm.val_photos] == ["p00.png", "p01.png", "p02.png", "p03.png"]
     assert next(iter(dm.val_dataloader()))["photo"].shape == (4, 3, 20, 20)
+
+
+def test_superpixels_come_with_their_photo_crop_and_the_colour_smooth_image(
+    dataset: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(dataset, root)
+    with pytest.raises(InputError, match=r"seg_train_5-0.8-50: missing .*animegan prepare .* --superpixels"):
+        module(root, superpixels=True)
+    # each photo's "superpixel image" is the photo itself: the batch must show the same crop and flip of both
+    shutil.copytree(root / "train_photo", root / "seg_train_5-0.8-50")
+    dm = module(root, superpixels=True, mean_shift="none")
+    for batch in dm.train_dataloader():
+        assert set(batch) == {"photo", "anime", "anime_gray", "smooth_gray", "superpixel", "smooth"}
+        assert torch.equal(batch["superpixel"], batch["photo"])
+        assert not torch.equal(batch["smooth"][:, 0], batch["smooth"][:, 1])  # colour, unlike smooth_gray
+    (root / "seg_train_5-0.8-50" / "p03.png").unlink()
+    with pytest.raises(InputError, match="lacks 1 of 10 photos"):
+        module(root, superpixels=True)

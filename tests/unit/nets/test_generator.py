@@ -7,6 +7,7 @@ import torch
 from helpers.port_reference import port_forward, port_state_dict
 
 from animegan import Generator, GeneratorV1, GeneratorV2, build_generator
+from animegan.nets import GeneratorV3
 
 
 def test_v2_parameter_count_and_size() -> None:
@@ -122,5 +123,6 @@ def test_v2_tf_mode_has_the_same_layout_and_upsamples_by_two() -> None:
 def test_build_generator_names() -> None:
     assert isinstance(build_generator("v1"), GeneratorV1)
     assert isinstance(build_generator("v2"), GeneratorV2)
-    with pytest.raises(ValueError, match="v3"):
-        build_generator("v3")
+    assert isinstance(build_generator("v3"), GeneratorV3)
+    with pytest.raises(ValueError, match="v4"):
+        build_generator("v4")

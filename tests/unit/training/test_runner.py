@@ -53,3 +53,15 @@ def test_build_module_instantiates_the_model_node_with_plain_containers(cfg) -> 
     }
     assert module.hparams["loss"] == weights  # the loss weights are recorded, as plain numbers
     assert [phase.lr for phase in module.phases] == [composed.model.optim.d_lr, composed.model.optim.g_lr]
+
+
+def test_the_module_tells_ddp_where_parameters_stay_unused(cfg) -> None:
+    small = ["model.vgg.weights=random", "model.loss.targets.workers=0"]
+    shinkai = build_module(cfg("model=v3", "loss=v3_shinkai", *small), "pretrain")
+    hayao = build_module(cfg("model=v3", *small), "pretrain")
+    assert (
+        shinkai.leaves_parameters_unused and not hayao.leaves_parameters_unused
+    )  # Shinkai: no main-tail term
+    assert build_module(cfg("model.vgg.weights=random"), "adversarial").leaves_parameters_unused
+    assert stage_strategy("ddp_spawn", "pretrain", shinkai.leaves_parameters_unused).endswith("_true")
+    assert stage_strategy("ddp", "pretrain", hayao.leaves_parameters_unused) == "ddp"

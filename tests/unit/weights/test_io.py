@@ -194,3 +194,33 @@ def test_a_folder_without_a_checkpoint_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(WeightsError, match="folder holds no TF checkpoint") as info:
         load_weights(tmp_path)
     assert_one_line(info)
+
+
+def test_v3_generator_pt_is_the_deployed_generator_and_is_detected(tmp_path: Path) -> None:
+    from animegan.nets import GeneratorV3
+
+    torch.manual_seed(4)
+    training = GeneratorV3()
+    path = save_generator(training, tmp_path / "generator.pt")
+    plain = torch.load(path, weights_only=True)
+    assert plain and not any(k.startswith("support.") for k in plain)  # the support tail is dropped
+    assert sum(v.numel() for k, v in plain.items() if not k.endswith("num_batches_tracked")) == 1_027_776
+    state, arch = load_generator_state(path)
+    assert arch == "v3"
+    loaded = load_generator(path)
+    assert isinstance(loaded, GeneratorV3) and loaded.support is None and not loaded.training
+    assert same_output(training.eval(), loaded)
+    # a Lightning checkpoint holds the training generator (both tails): detected as v3, loaded deployed
+    ckpt = tmp_path / "last.ckpt"
+    torch.save({"state_dict": {f"generator.{k}": v for k, v in training.state_dict().items()}}, ckpt)
+    state, arch = load_generator_state(ckpt)
+    assert arch == "v3" and any(k.startswith("support.") for k in state)
+    assert same_output(training, load_generator(ckpt))
+    broken = dict(plain)
+    broken["main.out.conv.weight"] = torch.zeros(3, 32, 5, 5)
+    torch.save(broken, tmp_path / "broken.pt")
+    with pytest.raises(
+        WeightsError, match=r"not an AnimeGAN v3 generator \(main.out.conv.weight has shape"
+    ) as e:
+        load_generator_state(tmp_path / "broken.pt")
+    assert_one_line(e)
