@@ -77,7 +77,8 @@ class SampleGrid(pl.Callback):
             return
         stage = getattr(pl_module, "stage", "train")
         when = "start" if trainer.sanity_checking else f"e{trainer.current_epoch:03d}"
-        name = f"{stage}_{when}_s{trainer.global_step:06d}"
+        step = logged_step(trainer)  # the loss curves' step (batches so far in the run), continued across stages
+        name = f"{stage}_{when}_s{step:06d}"
         grid = to_uint8_grid(summary["photo"], summary["fake"])
         path = self.dirpath / f"{name}.png"
         write_image(path, grid.permute(1, 2, 0).numpy())
@@ -86,13 +87,12 @@ class SampleGrid(pl.Callback):
             record = {
                 "stage": stage,
                 "epoch": trainer.current_epoch,
-                "step": trainer.global_step,
+                "step": step,
                 "when": when,
             }
             self.distances_file.parent.mkdir(parents=True, exist_ok=True)
             with self.distances_file.open("a") as handle:
                 handle.write(json.dumps(record | distances) + "\n")
-        step = logged_step(trainer)  # the loss curves' step, continued across stages
         for logger in trainer.loggers:
             if isinstance(logger, WandbLogger):
                 logger.log_image(key=f"samples/{stage}", images=[str(path)], step=step, caption=[name])

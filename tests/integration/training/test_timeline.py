@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,13 @@ def test_adversarial_steps_continue_after_pretrain_in_every_logger(
     assert csv_steps(tmp_path, "val/content_distance") == [2, 5]  # each stage's validation at its last batch
     assert tensorboard_steps(tmp_path, "samples/adversarial") == [5]  # sample grids on the same timeline
     assert wandb_steps(tmp_path, "samples/adversarial/_type") == [5]
+    # the grids' file names and the val distances file use the same timeline as the loggers
+    assert sorted(p.name for p in (tmp_path / "samples").glob("*.png")) == [
+        "adversarial_e000_s000005.png",
+        "pretrain_e000_s000002.png",
+    ]
+    records = [json.loads(line) for line in (tmp_path / "val_distances.jsonl").read_text().splitlines()]
+    assert [(r["stage"], r["step"]) for r in records] == [("pretrain", 2), ("adversarial", 5)]
 
 
 def test_resumed_run_keeps_counting_from_its_checkpoint(data_dir: Path, tmp_path: Path, cfg) -> None:
