@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from animegan.device import resolve_device
-from animegan.inference.precision import ExecutionPath, autocast, choose_path
+from animegan.inference.precision import ExecutionPath, as_input, autocast, choose_path, prepared
 from animegan.inference.tiling import ALIGN, run_tiled
 
 MIN_SIDE = (
@@ -62,10 +62,9 @@ class Stylizer:
         compile: bool = False,
     ) -> None:
         self.device = resolve_device(device)
-        self.generator = generator.eval().requires_grad_(False).to(self.device)
-        self.execution: ExecutionPath = choose_path(self.generator, self.device, precision)
-        memory_format = torch.channels_last if self.execution.channels_last else torch.contiguous_format
-        self.generator.to(memory_format=memory_format)
+        generator = generator.eval().requires_grad_(False).to(self.device)
+        self.execution: ExecutionPath = choose_path(generator, self.device, precision)
+        self.generator = prepared(generator, self.execution, self.device)
         self.tile = tile
         self.weights_path: Path | None = None
         self.tile_overlap = tile_overlap
@@ -105,12 +104,9 @@ class Stylizer:
 
     def forward(self, x: torch.Tensor, eager: bool = False) -> torch.Tensor:
         """Generator output for a float NCHW batch in [-1, 1] whose sides are multiples of ALIGN."""
-        x = x.to(self.device, non_blocking=True)
-        if self.execution.channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
         module = self.generator if eager else self._forward_module
         with torch.inference_mode(), autocast(self.execution, self.device):
-            return module(x).float()
+            return module(as_input(x, self.execution, self.device)).float()
 
     def _eager_forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward(x, eager=True)  # tiles swap norm modules: keep them away from a compiled graph
