@@ -13,6 +13,7 @@ from torch import nn
 
 from animegan.device import resolve_device
 from animegan.inference.precision import ExecutionPath, as_input, autocast, choose_path, prepared
+from animegan.inference.runtime import RuntimeSwitch
 from animegan.inference.tiling import ALIGN, run_tiled
 
 MIN_SIDE = (
@@ -48,7 +49,8 @@ class Stylizer:
     """Runs a generator on images: ``stylizer(rgb_uint8) -> rgb_uint8`` at the input's exact size.
 
     Inputs are padded by reflection to the network's multiple and the output is cropped back, so there is no
-    resizing or distortion. ``tile`` (pixels) bounds memory on large images (see ``tiling``).
+    resizing or distortion. ``tile`` (pixels) bounds memory on large images (see ``tiling``). ``runtime``: auto
+    (OpenVINO on the CPU once it pays, see ``runtime``), torch or openvino.
     """
 
     def __init__(
@@ -60,10 +62,15 @@ class Stylizer:
         tile_overlap: int = 32,
         tile_stats_side: int = 512,
         compile: bool = False,
+        runtime: str = "auto",
     ) -> None:
         self.device = resolve_device(device)
         generator = generator.eval().requires_grad_(False).to(self.device)
         self.execution: ExecutionPath = choose_path(generator, self.device, precision)
+        wanted = (
+            "auto" if precision == "auto" and self.execution.precision == "bf16" else self.execution.precision
+        )
+        self.runtime = RuntimeSwitch(generator, self.device, wanted, "torch" if compile else runtime)
         self.generator = prepared(generator, self.execution, self.device)
         self.tile = tile
         self.weights_path: Path | None = None
@@ -100,10 +107,17 @@ class Stylizer:
     @property
     def precision(self) -> str:
         """The numeric precision of the execution path (fp32, bf16, fp16)."""
-        return self.execution.precision
+        return self.runtime.precision or self.execution.precision
+
+    def describe(self) -> str:
+        """What runs the untiled passes now, e.g. ``openvino bf16`` or ``torch bf16 channels_last``."""
+        return f"openvino {self.runtime.precision}" if self.runtime.model else f"torch {self.execution}"
 
     def forward(self, x: torch.Tensor, eager: bool = False) -> torch.Tensor:
         """Generator output for a float NCHW batch in [-1, 1] whose sides are multiples of ALIGN."""
+        model = None if eager else self.runtime.for_input(x)
+        if model is not None:
+            return model(x).to(self.device)
         module = self.generator if eager else self._forward_module
         with torch.inference_mode(), autocast(self.execution, self.device):
             return module(as_input(x, self.execution, self.device)).float()

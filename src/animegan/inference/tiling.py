@@ -103,7 +103,9 @@ class Window:
     whole: tuple[int, int]
 
 
-def corner_aligned_positions(n_out: int, n_in: int, offset: int, window: int, whole: int) -> torch.Tensor | None:
+def corner_aligned_positions(
+    n_out: int, n_in: int, offset: int, window: int, whole: int
+) -> torch.Tensor | None:
     """Input positions (in input samples, float64) of an ``align_corners=True`` resize of one axis from ``n_in``
     to ``n_out`` samples, at the positions the whole image's resize would use.
 
