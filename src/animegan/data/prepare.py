@@ -1,10 +1,18 @@
-"""Prepare a style set: edge-smoothed copies in ``smooth/`` and the data-mean JSON, in parallel, idempotently."""
+"""Prepare a style set: edge-smoothed copies in ``smooth/`` and the data-mean JSON, in parallel, idempotently.
+
+Each image is decoded, smoothed and encoded on the reference's byte path (``reference_io``), so ``smooth/`` holds
+the reference ``edge_smooth.py``'s files; its channel means come from the same decode (nothing is read twice).
+Images are spread over a pool of threads (OpenCV and NumPy release the GIL; no process start-up, which costs
+more than a whole 256-pixel style set), each running OpenCV single-threaded, so decode, compute and encode of
+different images overlap across the cores.
+"""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,9 +29,9 @@ from animegan.data.layout import (
     resolve_style_root,
     write_info,
 )
+from animegan.data.reference_io import ReferenceReader, write_like_reference
 from animegan.data.smoothing import edge_smooth
 from animegan.errors import InputError
-from animegan.imageio import read_image, write_image
 from animegan.progress import make_progress
 
 WRITTEN, UP_TO_DATE, SKIPPED = "written", "up to date", "skipped"
@@ -57,55 +65,46 @@ def is_up_to_date(source: Path, output: Path) -> bool:
     return output.is_file() and output.stat().st_mtime_ns >= source.stat().st_mtime_ns
 
 
-def smooth_one(source: Path, output: Path, size: int, force: bool) -> ItemResult:
-    """Read one style image, measure its channel means and write its edge-smoothed version unless up to date."""
+def smooth_one(
+    source: Path, output: Path, size: int, force: bool, reader: ReferenceReader | None = None
+) -> ItemResult:
+    """Decode one style image, measure its channel means and write its edge-smoothed version unless up to date."""
+    write = force or not is_up_to_date(source, output)
     try:
-        loaded = read_image(source)
+        image = (reader or ReferenceReader()).read(source, gray=write)
     except InputError as exc:
         return ItemResult(source.name, SKIPPED, message=str(exc))
-    rgb = loaded.rgb
-    converted = loaded.converted_from or ("RGBA, alpha dropped" if loaded.alpha is not None else None)
-    result = ItemResult(source.name, UP_TO_DATE, channel_mean_rgb(rgb), converted_from=converted)
-    if force or not is_up_to_date(source, output):
-        bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        smoothed = edge_smooth(bgr, gray, size)
-        write_image(output, cv2.cvtColor(smoothed, cv2.COLOR_BGR2RGB))
+    means = channel_mean_rgb(image.bgr)[::-1]  # the means of B, G, R, reversed: R, G, B
+    result = ItemResult(source.name, UP_TO_DATE, means, converted_from=image.converted_from)
+    if write:
+        write_like_reference(output, edge_smooth(image.bgr, image.gray, size))
         result.status = WRITTEN
     return result
 
 
-def _init_worker() -> None:
+@contextmanager
+def single_threaded_opencv() -> Iterator[None]:
+    """OpenCV on one thread while the pool's threads run (restored afterwards)."""
+    before = cv2.getNumThreads()
     cv2.setNumThreads(1)
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    # Not "fork": a forked child inherits OpenCV/OpenMP thread pools mid-state and can hang.
-    # The fork server imports this module once; workers fork from it cheaply.
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-    else:
-        context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
 
 
 def _run_all(
     jobs: list[tuple[Path, Path]], size: int, force: bool, workers: int, quiet: bool
 ) -> list[ItemResult]:
     results: list[ItemResult] = []
-    with make_progress(disable=quiet) as progress:
+    reader = ReferenceReader()
+    with make_progress(disable=quiet) as progress, single_threaded_opencv():
         task = progress.add_task("prepare", total=len(jobs), unit="img")
-        if workers <= 1:
-            for source, output in jobs:
-                results.append(smooth_one(source, output, size, force))
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = [pool.submit(smooth_one, src, out, size, force, reader) for src, out in jobs]
+            for future in as_completed(futures):
+                results.append(future.result())
                 progress.advance(task)
-        else:
-            with _pool(workers) as pool:
-                futures = [pool.submit(smooth_one, source, output, size, force) for source, output in jobs]
-                for future in as_completed(futures):
-                    results.append(future.result())
-                    progress.advance(task)
     return sorted(results, key=lambda r: r.name)
 
 
@@ -159,7 +158,7 @@ def prepare_style_dir(
 
 
 def default_workers() -> int:
-    """One worker per CPU core available to this process."""
+    """One worker thread per CPU core available to this process."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
