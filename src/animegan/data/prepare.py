@@ -18,7 +18,7 @@ from pathlib import Path
 
 import cv2
 
-from animegan.data.datamean import channel_mean_rgb, mean_shift
+from animegan.data.datamean import mean_shift
 from animegan.data.layout import (
     INFO_FILE,
     PHOTO_DIR,
@@ -74,7 +74,7 @@ def smooth_one(
         image = (reader or ReferenceReader()).read(source, gray=write)
     except InputError as exc:
         return ItemResult(source.name, SKIPPED, message=str(exc))
-    means = channel_mean_rgb(image.bgr)[::-1]  # the means of B, G, R, reversed: R, G, B
+    means = list(cv2.mean(image.bgr)[2::-1])  # B, G, R means (exact sums, as float64), reversed: R, G, B
     result = ItemResult(source.name, UP_TO_DATE, means, converted_from=image.converted_from)
     if write:
         write_like_reference(output, edge_smooth(image.bgr, image.gray, size))
