@@ -1,14 +1,21 @@
-"""Benchmark edge smoothing: the reference per-pixel loop vs the vectorised path, same images, same run.
+"""Benchmark ``animegan prepare``: the reference ``edge_smooth.py`` against the real command, end to end, same run.
 
-Prints a table, a JSON line and the speed-up; also checks that both give identical pixels and measures the
-whole ``prepare`` (decode, smooth, write) with 1 and N worker processes.
-Usage: python benchmarks/bench_prepare.py [--images 8] [--size 256] [--repeat 5] [--workers 2] [--json out.json]
+Baseline: the reference script's whole path per image (cv2.imread colour and grayscale, cv2.resize, the per-pixel
+Gaussian loop, cv2.imwrite), one process, as it runs. Fast path: ``animegan prepare STYLE --size N --force``
+in a child process, timed on N and 2N images so that the process start-up (interpreter, imports) cancels out:
+per image = (t(2N) - t(N)) / N. Each is measured for PNG and for JPEG style images (cartoon-filtered crops of
+scikit-image photos: anime-like dense edges), rounds of baseline and fast path alternated, medians reported.
+Pixels: every file of ``smooth/`` against the reference's output (share identical, largest difference).
+
+    python benchmarks/bench_prepare.py [--images 64] [--size 256] [--rounds 3] [--workers 2] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,12 +25,12 @@ import numpy as np
 from report import emit_json
 
 from animegan.data.cartoon import cartoonize
-from animegan.data.prepare import prepare_style_dir
 from animegan.data.smoothing import edge_smooth
-from animegan.imageio import write_image
+
+FORMATS = (".png", ".jpg")
 
 
-def reference_loop(bgr: np.ndarray, gray: np.ndarray, size: int) -> np.ndarray:
+def reference_smooth(bgr: np.ndarray, gray: np.ndarray, size: int) -> np.ndarray:
     """The reference ``edge_smooth.py`` (CartoonGAN/AnimeGAN): one Python iteration per dilated edge pixel."""
     kernel_size = 5
     kernel = np.ones((kernel_size, kernel_size), np.uint8)
@@ -46,6 +53,17 @@ def reference_loop(bgr: np.ndarray, gray: np.ndarray, size: int) -> np.ndarray:
     return gauss_img
 
 
+def reference_script(sources: list[Path], out_dir: Path, size: int) -> float:
+    """Seconds for the reference's whole path over ``sources`` (reads, loop, cv2.imwrite under the same name)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    for source in sources:
+        bgr = cv2.imread(str(source))
+        gray = cv2.imread(str(source), cv2.IMREAD_GRAYSCALE)
+        cv2.imwrite(str(out_dir / source.name), reference_smooth(bgr, gray, size))
+    return time.perf_counter() - start
+
+
 def style_images(count: int, size: int, seed: int) -> list[np.ndarray]:
     """Cartoon-filtered crops of scikit-image's photos (dense edges like anime frames), RGB uint8."""
     from skimage import data
@@ -56,10 +74,8 @@ def style_images(count: int, size: int, seed: int) -> list[np.ndarray]:
     for i in range(count):
         src = sources[i % len(sources)]
         side = min(src.shape[:2])
-        top, left = (
-            int(rng.integers(0, src.shape[0] - side + 1)),
-            int(rng.integers(0, src.shape[1] - side + 1)),
-        )
+        top = int(rng.integers(0, src.shape[0] - side + 1))
+        left = int(rng.integers(0, src.shape[1] - side + 1))
         crop = cv2.resize(
             src[top : top + side, left : left + side], (size, size), interpolation=cv2.INTER_AREA
         )
@@ -67,75 +83,123 @@ def style_images(count: int, size: int, seed: int) -> list[np.ndarray]:
     return images
 
 
+def write_style_set(root: Path, images: list[np.ndarray], suffix: str, copies: int) -> list[Path]:
+    """``root/style/`` holding ``copies`` x the images as ``suffix`` files (JPEG at quality 90, as saved frames)."""
+    style = root / "style"
+    style.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(len(images) * copies):
+        path = style / f"{i:04d}{suffix}"
+        params = [cv2.IMWRITE_JPEG_QUALITY, 90] if suffix == ".jpg" else []
+        cv2.imwrite(str(path), images[i % len(images)][..., ::-1], params)
+        paths.append(path)
+    return paths
+
+
+def command_seconds(root: Path, size: int, workers: int) -> float:
+    """Wall time of ``animegan prepare root --size N --force`` in a fresh process (start-up included)."""
+    argv = [sys.executable, "-m", "animegan", "prepare", str(root), "--size", str(size), "--force", "--quiet"]
+    start = time.perf_counter()
+    done = subprocess.run([*argv, "--workers", str(workers)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"animegan prepare failed: {done.stderr.strip()[-500:]}")
+    return time.perf_counter() - start
+
+
+def pixel_agreement(ours: Path, reference: Path) -> tuple[float, int]:
+    """(share of identical pixel values, largest difference) over every file of the reference folder."""
+    same, total, worst = 0, 0, 0
+    for ref_path in sorted(reference.iterdir()):
+        a = cv2.imread(str(ours / ref_path.name)).astype(np.int16)
+        b = cv2.imread(str(ref_path)).astype(np.int16)
+        same, total = same + int((a == b).sum()), total + a.size
+        worst = max(worst, int(np.abs(a - b).max()))
+    return same / total, worst
+
+
+def bench_format(
+    images, suffix: str, size: int, rounds: int, workers: int, tmp: Path, loop_images: int
+) -> dict:
+    n = len(images)
+    one, two = tmp / f"one{suffix}" / "S", tmp / f"two{suffix}" / "S"
+    sources = write_style_set(one, images, suffix, 1)
+    write_style_set(two, images, suffix, 2)
+    reference_s, ours_s = [], []
+    for _ in range(rounds):  # alternated: baseline, then the command on N and 2N images
+        subset = sources[:loop_images] if reference_s else sources  # all once (for the pixels), then a subset
+        reference_s.append(reference_script(subset, tmp / f"reference{suffix}", size) / len(subset))
+        t_one, t_two = command_seconds(one, size, workers), command_seconds(two, size, workers)
+        ours_s.append(max(t_two - t_one, 1e-9) / n)
+    identical, worst = pixel_agreement(one / "smooth", tmp / f"reference{suffix}")
+    reference_med, ours_med = float(np.median(reference_s)), float(np.median(ours_s))
+    row = {
+        "format": suffix[1:],
+        "reference_s_per_image": reference_med,
+        "prepare_s_per_image": ours_med,
+        "speedup": reference_med / ours_med,
+        "identical_share": identical,
+        "max_difference": worst,
+        "rounds": {"reference": reference_s, "prepare": ours_s},
+    }
+    print(
+        f"  {suffix[1:]:>4}: reference {1000 * reference_med:7.1f} ms/img, animegan prepare "
+        f"{1000 * ours_med:6.2f} ms/img end to end  x{row['speedup']:6.0f}   pixels "
+        f"{100 * identical:.3f}% identical, max difference {worst}",
+        flush=True,
+    )
+    return row
+
+
+def kernel_only(images: list[np.ndarray], size: int) -> dict:
+    """The smoothing alone (no I/O): the loop against the vectorised kernel, on in-memory images."""
+    pairs = [(rgb[..., ::-1].copy(), cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)) for rgb in images]
+    start = time.perf_counter()
+    slow = [reference_smooth(bgr, gray, size) for bgr, gray in pairs]
+    slow_s = (time.perf_counter() - start) / len(pairs)
+    start = time.perf_counter()
+    fast = [edge_smooth(bgr, gray, size) for bgr, gray in pairs]
+    fast_s = (time.perf_counter() - start) / len(pairs)
+    identical = all(np.array_equal(a, b) for a, b in zip(slow, fast, strict=True))
+    return {
+        "loop_s": slow_s,
+        "vectorised_s": fast_s,
+        "kernel_speedup": slow_s / fast_s,
+        "identical": identical,
+    }
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--images", type=int, default=8)
-    parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--repeat", type=int, default=5, help="passes of the fast path (timed together)")
-    parser.add_argument("--workers", type=int, default=2)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--images", type=int, default=64, help="N: style images per set (2N for the second)")
+    parser.add_argument("--loop-images", type=int, default=8, help="images the reference loop is timed on")
+    parser.add_argument("--size", type=int, default=256, help="side of the style images and of --size")
+    parser.add_argument("--rounds", type=int, default=3, help="alternated rounds (medians reported)")
+    parser.add_argument("--workers", type=int, default=2, help="--workers of animegan prepare")
     parser.add_argument("--json", type=Path, help="also write the JSON here")
     args = parser.parse_args()
-    cv2.setNumThreads(1)
-
-    rgbs = style_images(args.images, args.size, seed=0)
-    pairs = [(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)) for rgb in rgbs]
-    edge_fraction = float(
-        np.mean(
-            [
-                (reference_input != 0).mean()
-                for reference_input in [
-                    cv2.dilate(cv2.Canny(g, 100, 200), np.ones((5, 5), np.uint8)) for _, g in pairs
-                ]
-            ]
-        )
-    )
-
-    start = time.perf_counter()
-    slow = [reference_loop(bgr, gray, args.size) for bgr, gray in pairs]
-    slow_s = time.perf_counter() - start
-
-    start = time.perf_counter()
-    for _ in range(args.repeat):
-        fast = [edge_smooth(bgr, gray, args.size) for bgr, gray in pairs]
-    fast_s = (time.perf_counter() - start) / args.repeat
-    identical = all(np.array_equal(a, b) for a, b in zip(slow, fast, strict=True))
-
-    prepare_rates, pool_start_s = {}, None
+    images = style_images(args.images, args.size, seed=0)
+    print(f"{args.images} / {2 * args.images} style images of {args.size}x{args.size}, {args.rounds} rounds")
     with tempfile.TemporaryDirectory() as tmp:
-        count = len(rgbs) * 4
-        for i, rgb in enumerate(rgbs * 4):
-            write_image(Path(tmp) / "S" / "style" / f"{i:03d}.png", rgb)
-        for workers in sorted({1, args.workers}):
-            if workers > 1:  # the first pool starts the fork server (imports the package once): timed apart
-                start = time.perf_counter()
-                prepare_style_dir(Path(tmp) / "S", size=args.size, workers=workers, force=True, quiet=True)
-                pool_start_s = time.perf_counter() - start - count / prepare_rates[1] / workers
-            start = time.perf_counter()
-            prepare_style_dir(Path(tmp) / "S", size=args.size, workers=workers, force=True, quiet=True)
-            prepare_rates[workers] = count / (time.perf_counter() - start)
-
-    n = len(pairs)
-    result = {
-        "images": n,
+        rows = [
+            bench_format(images, s, args.size, args.rounds, args.workers, Path(tmp), args.loop_images)
+            for s in FORMATS
+        ]
+    kernel = kernel_only(images[: min(4, len(images))], args.size)
+    print(
+        f"  kernel alone: loop {1000 * kernel['loop_s']:.1f} ms, vectorised {1000 * kernel['vectorised_s']:.2f} ms"
+        f" (x{kernel['kernel_speedup']:.0f}, identical {kernel['identical']})"
+    )
+    record = {
+        "images": args.images,
         "size": args.size,
-        "edge_pixel_fraction": round(edge_fraction, 4),
-        "reference_loop_img_per_s": n / slow_s,
-        "vectorised_img_per_s": n / fast_s,
-        "speedup": slow_s / fast_s,
-        "identical_pixels": identical,
-        "prepare_img_per_s_by_workers": prepare_rates,
-        "prepare_first_pool_start_s_approx": pool_start_s,
+        "workers": args.workers,
+        "formats": rows,
+        "kernel": kernel,
         "machine": f"{platform.processor() or platform.machine()}, python {platform.python_version()}",
     }
-    print(f"{'path':<34}{'images/s':>12}{'ms/image':>12}")
-    print(f"{'reference per-pixel loop':<34}{n / slow_s:>12.2f}{1000 * slow_s / n:>12.1f}")
-    print(f"{'vectorised edge_smooth':<34}{n / fast_s:>12.1f}{1000 * fast_s / n:>12.2f}")
-    for workers, rate in prepare_rates.items():
-        print(f"{f'prepare end to end, {workers} worker(s)':<34}{rate:>12.1f}{1000 / rate:>12.2f}")
-    if pool_start_s is not None:
-        print(f"(first process pool of the run: about {pool_start_s:.1f} s extra to start the fork server)")
-    print(f"speed-up (smoothing): {slow_s / fast_s:.0f}x   identical pixels: {identical}")
-    emit_json(result, args.json)
+    emit_json(record, args.json)
 
 
 if __name__ == "__main__":

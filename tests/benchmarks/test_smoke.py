@@ -12,7 +12,7 @@ import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 TINY = {
-    "bench_prepare.py": ["--images", "2", "--size", "64", "--repeat", "1", "--workers", "1"],
+    "bench_prepare.py": ["--images", "2", "--size", "64", "--rounds", "1", "--workers", "1"],
     "bench_stylize.py": [
         *["--sizes", "64", "--min-seconds", "0.05", "--skip-video"],
         *["--memory", "64", "--memory-size", "200x120"],

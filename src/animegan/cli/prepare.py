@@ -7,12 +7,8 @@ import argparse
 import sys
 
 from animegan.data.layout import resolve_style_root
-from animegan.data.prepare import (
-    default_workers,
-    prepare_photo_superpixels,
-    prepare_salt_noise,
-    prepare_style_dir,
-)
+from animegan.data.prepare import default_workers, prepare_style_dir
+from animegan.data.prepare_v3 import prepare_photo_superpixels, prepare_salt_noise
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -8,7 +8,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from animegan.inference.colors import check_strength
-from animegan.inference.options import DETECTORS, PRECISIONS, StylizeOptions
+from animegan.inference.options import DETECTORS, PRECISIONS, RUNTIMES, StylizeOptions
 
 DEFAULTS = StylizeOptions()
 
@@ -71,6 +71,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--compile",
         action="store_true",
         help="torch.compile the generator (minutes to compile; pays off on long videos)",
+    )
+    add(
+        "--runtime",
+        default=DEFAULTS.runtime,
+        choices=RUNTIMES,
+        help="auto: OpenVINO on the CPU once the work pays for its build (~0.4 s), else PyTorch; "
+        "$ANIMEGAN_RUNTIME overrides auto (default %(default)s)",
     )
     add("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)

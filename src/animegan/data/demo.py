@@ -11,7 +11,8 @@ import numpy as np
 
 from animegan.data.cartoon import cartoonize
 from animegan.data.layout import PHOTO_DIR, SMOOTH_DIR, STYLE_DIR, VAL_DIR
-from animegan.data.prepare import default_workers, prepare_photo_superpixels, prepare_style_dir
+from animegan.data.prepare import default_workers, prepare_style_dir
+from animegan.data.prepare_v3 import prepare_photo_superpixels
 from animegan.data.superpixels import PHOTO_SUPERPIXELS
 from animegan.imageio import write_image
 

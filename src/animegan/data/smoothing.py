@@ -31,24 +31,32 @@ def integer_gaussian_taps(kernel_size: int = KERNEL_SIZE) -> tuple[np.ndarray, i
     return taps.astype(np.int32), scale
 
 
+def dilated_edges(gray: np.ndarray) -> np.ndarray:
+    """The dilated Canny edges of a uint8 grayscale image (uint8, nonzero on edges)."""
+    edges = cv2.Canny(gray, CANNY_LOW, CANNY_HIGH)
+    return cv2.dilate(edges, np.ones((KERNEL_SIZE, KERNEL_SIZE), np.uint8))
+
+
 def edge_mask(gray: np.ndarray) -> np.ndarray:
     """Boolean mask of the dilated Canny edges of a uint8 grayscale image."""
-    edges = cv2.Canny(gray, CANNY_LOW, CANNY_HIGH)
-    return cv2.dilate(edges, np.ones((KERNEL_SIZE, KERNEL_SIZE), np.uint8)) != 0
+    return dilated_edges(gray) != 0
 
 
 def gaussian_truncated(bgr: np.ndarray) -> np.ndarray:
     """Every pixel's 5x5 Gaussian-weighted sum over the reflect-padded image, truncated to uint8."""
     taps, scale = integer_gaussian_taps()
     taps = taps.astype(np.float32)
-    # BORDER_REFLECT_101 is numpy's "reflect" padding used by the reference.
-    total = cv2.sepFilter2D(bgr.astype(np.float32), cv2.CV_32F, taps, taps, borderType=cv2.BORDER_REFLECT_101)
-    return (total.astype(np.int32) // (scale * scale)).astype(np.uint8)
+    # BORDER_REFLECT_101 is numpy's "reflect" padding used by the reference. The integer sums S are exact in
+    # float32 (below 2**24); floor(S / 256) is rounding S / 256 - 511/1024 to the nearest (all exact multiples
+    # of 1/1024), which is what convertScaleAbs does in one pass.
+    total = cv2.sepFilter2D(bgr, cv2.CV_32F, taps, taps, borderType=cv2.BORDER_REFLECT_101)
+    divisor = scale * scale
+    return cv2.convertScaleAbs(total, alpha=1.0 / divisor, beta=-0.5 + 0.5 / (2 * divisor))
 
 
 def edge_smooth(bgr: np.ndarray, gray: np.ndarray, size: int = 256) -> np.ndarray:
     """The edge-smoothed BGR image at ``size`` x ``size`` from a BGR uint8 image and its grayscale version."""
-    bgr = cv2.resize(bgr, (size, size))
-    gray = cv2.resize(gray, (size, size))
-    mask = edge_mask(gray)
-    return np.where(mask[..., None], gaussian_truncated(bgr), bgr)
+    resized = cv2.resize(bgr, (size, size))
+    out = resized.copy() if np.shares_memory(resized, bgr) else resized  # never the caller's array
+    cv2.copyTo(gaussian_truncated(resized), dilated_edges(cv2.resize(gray, (size, size))), out)
+    return out

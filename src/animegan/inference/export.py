@@ -7,6 +7,7 @@ keeping the exact behaviour of the stylizer; v3 needs multiples of 8) and return
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 
@@ -49,11 +50,20 @@ def export_onnx(generator: nn.Module, path: Path, opset: int = 18) -> None:
         onnx.save(model, str(path))
 
 
-def _export_onnx(generator: nn.Module, example: torch.Tensor, path: Path, opset: int) -> None:
+def onnx_bytes(generator: nn.Module, opset: int = 18) -> bytes:
+    """``generator`` (fp32, any device) as an ONNX model in memory, dynamic batch, height and width."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _export_onnx(generator, torch.zeros(1, 3, *EXAMPLE_SIZE), buffer, opset)
+    return buffer.getvalue()
+
+
+def _export_onnx(generator: nn.Module, example: torch.Tensor, path: Path | io.BytesIO, opset: int) -> None:
     torch.onnx.export(
         generator.eval(),
         (example,),
-        str(path),
+        path if isinstance(path, io.BytesIO) else str(path),
         input_names=["image"],
         output_names=["stylized"],
         dynamic_axes={

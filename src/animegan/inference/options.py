@@ -9,6 +9,7 @@ from animegan.inference.colors import ColorAdjust
 from animegan.weights.released import DEFAULT_FACE_MODEL
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+RUNTIMES = ("auto", "torch", "openvino")  # inference.runtime's (repeated here: no torch import)
 DETECTORS = ("hog", "cnn")
 
 
@@ -33,4 +34,5 @@ class StylizeOptions:
     face_weights: str = DEFAULT_FACE_MODEL
     detector: str = "hog"
     compile: bool = False  # torch.compile the generator
+    runtime: str = "auto"  # OpenVINO on the CPU once it pays, or torch / openvino
     quiet: bool = False  # no progress bars

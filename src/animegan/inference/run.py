@@ -221,6 +221,7 @@ def load_stylizer(options: StylizeOptions) -> Stylizer:
     return Stylizer.from_weights(
         options.weights, device=options.device, precision=options.precision, base_url=options.url,
         quiet=options.quiet, tile=options.tile, tile_overlap=options.tile_overlap, compile=options.compile,
+        runtime=options.runtime,
     )  # fmt: skip
 
 

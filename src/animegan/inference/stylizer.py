@@ -12,7 +12,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from animegan.device import resolve_device
-from animegan.inference.precision import ExecutionPath, autocast, choose_path
+from animegan.inference.precision import ExecutionPath, as_input, autocast, choose_path, prepared
+from animegan.inference.runtime import RuntimeSwitch
 from animegan.inference.tiling import ALIGN, run_tiled
 
 MIN_SIDE = (
@@ -48,8 +49,8 @@ class Stylizer:
     """Runs a generator on images: ``stylizer(rgb_uint8) -> rgb_uint8`` at the input's exact size.
 
     Inputs are padded by reflection to the network's multiple (its ``size_multiple``: 8 for v3; ALIGN = 4 for
-    v1/v2) and the output is cropped back, so there is no resizing or distortion. ``tile`` (pixels) bounds memory
-    on large images (see ``tiling``).
+    v1/v2) and the output is cropped back, so there is no resizing or distortion. ``tile`` (pixels) bounds memory on large images (see ``tiling``). ``runtime``: auto
+    (OpenVINO on the CPU once it pays, see ``runtime``), torch or openvino.
     """
 
     def __init__(
@@ -61,13 +62,17 @@ class Stylizer:
         tile_overlap: int = 32,
         tile_stats_side: int = 512,
         compile: bool = False,
+        runtime: str = "auto",
     ) -> None:
         self.device = resolve_device(device)
-        self.generator = generator.eval().requires_grad_(False).to(self.device)
+        generator = generator.eval().requires_grad_(False).to(self.device)
         self.multiple = int(getattr(generator, "size_multiple", ALIGN))
-        self.execution: ExecutionPath = choose_path(self.generator, self.device, precision)
-        memory_format = torch.channels_last if self.execution.channels_last else torch.contiguous_format
-        self.generator.to(memory_format=memory_format)
+        self.execution: ExecutionPath = choose_path(generator, self.device, precision)
+        wanted = (
+            "auto" if precision == "auto" and self.execution.precision == "bf16" else self.execution.precision
+        )
+        self.runtime = RuntimeSwitch(generator, self.device, wanted, "torch" if compile else runtime)
+        self.generator = prepared(generator, self.execution, self.device)
         self.tile = tile
         self.weights_path: Path | None = None
         self.tile_overlap = tile_overlap
@@ -103,16 +108,20 @@ class Stylizer:
     @property
     def precision(self) -> str:
         """The numeric precision of the execution path (fp32, bf16, fp16)."""
-        return self.execution.precision
+        return self.runtime.precision or self.execution.precision
+
+    def describe(self) -> str:
+        """What runs the untiled passes now, e.g. ``openvino bf16`` or ``torch bf16 channels_last``."""
+        return f"openvino {self.runtime.precision}" if self.runtime.model else f"torch {self.execution}"
 
     def forward(self, x: torch.Tensor, eager: bool = False) -> torch.Tensor:
         """Generator output for a float NCHW batch in [-1, 1] whose sides are multiples of ``self.multiple``."""
-        x = x.to(self.device, non_blocking=True)
-        if self.execution.channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
+        model = None if eager else self.runtime.for_input(x)
+        if model is not None:
+            return model(x).to(self.device)
         module = self.generator if eager else self._forward_module
         with torch.inference_mode(), autocast(self.execution, self.device):
-            return module(x).float()
+            return module(as_input(x, self.execution, self.device)).float()
 
     def _eager_forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward(x, eager=True)  # tiles swap norm modules: keep them away from a compiled graph

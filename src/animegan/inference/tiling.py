@@ -127,11 +127,11 @@ class Window:
     whole: tuple[int, int]
 
 
-def corner_aligned_taps(
+def corner_aligned_positions(
     n_out: int, n_in: int, offset: int, window: int, whole: int
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
-    """Bilinear taps (lower index, upper index, weight of the upper) of an ``align_corners=True`` resize of one
-    axis from ``n_in`` to ``n_out`` samples, at the positions the whole image's resize would use.
+) -> torch.Tensor | None:
+    """Input positions (in input samples, float64) of an ``align_corners=True`` resize of one axis from ``n_in``
+    to ``n_out`` samples, at the positions the whole image's resize would use.
 
     The window covers ``[offset, offset + window)`` of an axis of ``whole`` pixels; a tensor axis of ``n`` samples
     in it stands for ``whole * n / window`` samples over the whole image. None when the scales are not exact.
@@ -142,28 +142,32 @@ def corner_aligned_taps(
     whole_in, whole_out, start_in, start_out = (size // window for size in sizes)
     scale = (whole_in - 1) / (whole_out - 1) if whole_out > 1 else 0.0
     position = (torch.arange(n_out, dtype=torch.float64) + start_out) * scale - start_in
-    position = position.clamp(0, n_in - 1)  # only at window edges inside the image, which the blend discards
-    lower = position.floor().long()
-    return lower, (lower + 1).clamp(max=n_in - 1), (position - lower).float()
+    return position.clamp(0, n_in - 1)  # only at window edges inside the image, which the blend discards
 
 
-def _lerp_axis(
-    x: torch.Tensor, dim: int, taps: tuple[torch.Tensor, torch.Tensor, torch.Tensor], channels: int = 16
-) -> torch.Tensor:
-    """Linear interpolation of ``x`` along ``dim`` at the taps, in float32, a few channels at a time (the
-    output, in ``x``'s dtype, is the only full-size allocation: the last upsampling is the largest tensor)."""
-    lower, upper, weight = (t.to(x.device) for t in taps)
-    shape = [1] * x.dim()
-    shape[dim] = -1
-    weight = weight.reshape(shape)
-    size = list(x.shape)
-    size[dim] = len(lower)
-    out = x.new_empty(size)
-    for start in range(0, x.shape[1], channels):
-        part = x[:, start : start + channels]
-        low, high = part.index_select(dim, lower).float(), part.index_select(dim, upper).float()
-        out[:, start : start + channels] = torch.lerp(low, high, weight)
-    return out
+def resample_rows(rows: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+    """Float32 ``rows`` (K, ...) linearly interpolated along its first axis at ``positions``: each output row is
+    a weighted sum of two whole input rows (views: nothing is gathered; gathering rows is 10x slower here)."""
+    lower = positions.floor().long()
+    upper = (lower + 1).clamp(max=rows.shape[0] - 1)
+    weights = (positions - lower).tolist()
+    flat = rows.reshape(rows.shape[0], -1)
+    out = flat.new_empty(len(positions), flat.shape[1])
+    for i, (low, high, weight) in enumerate(zip(lower.tolist(), upper.tolist(), weights, strict=True)):
+        torch.mul(flat[high], weight, out=out[i]).add_(flat[low], alpha=1.0 - weight)  # 5x faster than lerp
+    return out.reshape(len(positions), *rows.shape[1:])
+
+
+def resample_at(x: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+    """NCHW ``x`` bilinearly sampled at every (row, column) position pair, computed in float32, returned in
+    ``x``'s dtype as channels_last. Each axis is one ``resample_rows`` with that axis leading (as fast as a plain
+    resize where per-channel gathers on channels_last tensors were 30x slower)."""
+    by_rows = x.permute(2, 0, 3, 1).float()  # H, N, W, C
+    tall = resample_rows(by_rows.contiguous(), rows)  # H', N, W, C
+    wide = resample_rows(tall.permute(2, 1, 0, 3).contiguous(), cols)  # W', N, H', C
+    out = torch.empty(x.shape[0], len(rows), len(cols), x.shape[1], dtype=x.dtype, device=x.device)
+    out.copy_(wide.permute(1, 2, 0, 3))  # N, H', W', C
+    return out.permute(0, 3, 1, 2)
 
 
 class WholeImageResample:
@@ -177,19 +181,16 @@ class WholeImageResample:
     def __call__(self, x: torch.Tensor, size: torch.Size) -> torch.Tensor:
         if self.window is None:
             return self.own(x, size)
-        out = x
-        for axis in (0, 1):
-            taps = corner_aligned_taps(
-                int(size[axis]),
-                x.shape[2 + axis],
-                self.window.offset[axis],
-                self.window.size[axis],
-                self.window.whole[axis],
+        window = self.window
+        rows, cols = (
+            corner_aligned_positions(
+                int(size[axis]), x.shape[2 + axis], window.offset[axis], window.size[axis], window.whole[axis]
             )
-            if taps is None:
-                return self.own(x, size)
-            out = _lerp_axis(out, 2 + axis, taps)
-        return out
+            for axis in (0, 1)
+        )
+        if rows is None or cols is None:
+            return self.own(x, size)
+        return resample_at(x, rows, cols)
 
 
 @contextmanager

@@ -77,7 +77,9 @@ class SampleGrid(pl.Callback):
             return
         stage = getattr(pl_module, "stage", "train")
         when = "start" if trainer.sanity_checking else f"e{trainer.current_epoch:03d}"
-        step = logged_step(trainer)  # the loss curves' step (batches so far in the run), continued across stages
+        step = logged_step(
+            trainer
+        )  # the loss curves' step (batches so far in the run), continued across stages
         name = f"{stage}_{when}_s{step:06d}"
         grid = to_uint8_grid(summary["photo"], summary["fake"])
         path = self.dirpath / f"{name}.png"

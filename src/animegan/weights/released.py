@@ -33,10 +33,14 @@ DEFAULT_BASE_URL = RELEASED["paprika_port"].base_url  # the port's folder (kept 
 __all__ = ["DEFAULT_FACE_MODEL", "RELEASED", "ReleasedWeights", "fetch", "lookup", "resolve"]
 
 
+def cache_root() -> Path:
+    """animegan's cache folder: ``$ANIMEGAN_CACHE`` or ``~/.cache/animegan``."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "animegan").expanduser()
+
+
 def cache_dir() -> Path:
-    """Folder holding downloaded weights: ``$ANIMEGAN_CACHE`` or ``~/.cache/animegan``, plus ``/weights``."""
-    root = os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "animegan"
-    return Path(root).expanduser() / "weights"
+    """Folder holding downloaded weights: ``cache_root()`` plus ``/weights``."""
+    return cache_root() / "weights"
 
 
 def lookup(name: str) -> ReleasedWeights:

@@ -42,12 +42,10 @@ def test_outputs_match_smoothing_and_inputs_untouched(style_root: Path) -> None:
     report = prepare_style_dir(style_root, size=48, quiet=True)
     assert report.written == 3 and not report.skipped
     assert {p.name: digest(p) for p in (style_root / "style").iterdir()} == before
-    for name in before:
-        rgb = np.asarray(Image.open(style_root / "style" / name).convert("RGB"))
-        bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-        expected = cv2.cvtColor(
-            edge_smooth(bgr, cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), 48), cv2.COLOR_BGR2RGB
-        )
+    for name in before:  # the reference's reads: colour and the decoder's own grayscale (not cvtColor)
+        source = str(style_root / "style" / name)
+        bgr, gray = cv2.imread(source), cv2.imread(source, cv2.IMREAD_GRAYSCALE)
+        expected = cv2.cvtColor(edge_smooth(bgr, gray, 48), cv2.COLOR_BGR2RGB)
         np.testing.assert_array_equal(np.asarray(Image.open(style_root / "smooth" / name)), expected)
     assert not [p for p in (style_root / "smooth").iterdir() if p.name.startswith(".")]
 

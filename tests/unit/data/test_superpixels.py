@@ -11,7 +11,7 @@ from PIL import Image
 from skimage import color, segmentation
 
 from animegan.cli import main
-from animegan.data.prepare import prepare_photo_superpixels
+from animegan.data.prepare_v3 import prepare_photo_superpixels
 from animegan.data.superpixels import PHOTO_SUPERPIXELS, SuperpixelSettings, segment_means, superpixel_image
 from animegan.errors import InputError
 
@@ -91,7 +91,8 @@ def test_salt_noise_whitens_int_p_hw_draws_inside_the_border() -> None:
 
 def test_prepare_salt_noise_and_the_loader_reads_it(tmp_path: Path, astronaut) -> None:
     from animegan.data.datamodule import AnimeGANDataModule
-    from animegan.data.prepare import prepare_salt_noise, prepare_style_dir
+    from animegan.data.prepare import prepare_style_dir
+    from animegan.data.prepare_v3 import prepare_salt_noise
 
     style = tmp_path / "Shinkai"
     for i in range(2):

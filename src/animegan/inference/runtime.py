@@ -1,0 +1,69 @@
+"""Which runtime runs a Stylizer's untiled forward passes: PyTorch, or OpenVINO once it pays for its build.
+
+``auto`` (the default; ``$ANIMEGAN_RUNTIME`` overrides it) uses OpenVINO on the CPU where it is installed, but
+builds it only once the pixels this Stylizer has been given reach ``BREAK_EVEN_PIXELS``: below that, the build
+(about 0.4 s, 0.15 s from the runtime cache) costs more than it saves, so a small photo runs on PyTorch as before;
+a larger photo, or the item of a folder or video that crosses the line, switches. ``openvino`` builds at the
+first call, ``torch`` never; ``torch.compile`` (``compile=True``) and tiles always run on PyTorch. Measured by
+``benchmarks/bench_stylize.py`` (the break-even point it prints).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from animegan.errors import AnimeGANError
+from animegan.inference import openvino_runtime
+from animegan.inference.options import RUNTIMES
+
+RUNTIME_ENV = "ANIMEGAN_RUNTIME"
+BREAK_EVEN_PIXELS = 300_000  # about 550x550: where PyTorch eager time = OpenVINO build + run time (see above)
+
+
+def resolve_runtime(runtime: str = "auto") -> str:
+    """``runtime``, with ``auto`` replaced by ``$ANIMEGAN_RUNTIME`` when that is set; one line if unknown."""
+    if runtime == "auto":
+        runtime = os.environ.get(RUNTIME_ENV, "").strip().lower() or "auto"
+    if runtime not in RUNTIMES:
+        raise AnimeGANError(f"unknown runtime {runtime!r}; expected one of {', '.join(RUNTIMES)}")
+    return runtime
+
+
+class RuntimeSwitch:
+    """Hands out the OpenVINO model for an input once it pays (see the module docstring), else None."""
+
+    def __init__(
+        self, generator: nn.Module, device: torch.device, precision: str, runtime: str = "auto"
+    ) -> None:
+        runtime = resolve_runtime(runtime)
+        if runtime == "openvino":
+            openvino_runtime.require(device)
+        usable = device.type == "cpu" and bool(openvino_runtime.precisions_for(precision))
+        self.enabled = runtime == "openvino" or (
+            runtime == "auto" and usable and openvino_runtime.available()
+        )
+        self.threshold = 0 if runtime == "openvino" else BREAK_EVEN_PIXELS
+        self.generator, self.requested = generator, precision
+        self.pixels = 0
+        self.model: Callable[[torch.Tensor], torch.Tensor] | None = None
+        self.built = False
+
+    @property
+    def precision(self) -> str | None:
+        """The precision of the OpenVINO model in use (None while PyTorch runs)."""
+        return getattr(self.model, "precision", None)
+
+    def for_input(self, x: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor] | None:
+        """The model to run ``x`` (N x 3 x H x W) on, or None for PyTorch; builds it once the work pays."""
+        if not self.enabled:
+            return None
+        self.pixels += x.shape[0] * x.shape[-2] * x.shape[-1]
+        if not self.built and self.pixels >= self.threshold:
+            self.built = True
+            self.model = openvino_runtime.build(self.generator, self.requested)
+            self.generator = None  # the PyTorch path keeps its own copy
+        return self.model

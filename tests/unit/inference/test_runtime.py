@@ -1,0 +1,200 @@
+"""OpenVINO runtime: the default CPU path's parity with fp32, exact padding/cropping, when it is built, fallbacks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from animegan.errors import AnimeGANError
+from animegan.inference import openvino_runtime
+from animegan.inference.export import onnx_bytes
+from animegan.inference.precision import psnr
+from animegan.inference.runtime import BREAK_EVEN_PIXELS, RUNTIME_ENV
+from animegan.inference.runtime_cache import RuntimeCache
+from animegan.inference.stylizer import Stylizer
+from animegan.nets import GeneratorV1, GeneratorV2
+
+
+@pytest.fixture(scope="module")
+def generator() -> GeneratorV2:
+    torch.manual_seed(7)
+    return GeneratorV2().eval()
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANIMEGAN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv(RUNTIME_ENV, raising=False)
+
+
+def reference(generator: torch.nn.Module, rgb: np.ndarray) -> np.ndarray:
+    """Independent path: reflect-pad bottom/right to a multiple of 4, run in PyTorch fp32, crop, round."""
+    h, w = rgb.shape[:2]
+    x = torch.tensor(rgb, dtype=torch.float64).permute(2, 0, 1)[None].float() / 127.5 - 1
+    x = F.pad(x, (0, (-w) % 4, 0, (-h) % 4), mode="reflect")
+    with torch.no_grad():
+        y = generator(x)[0, :, :h, :w]
+    return ((y.permute(1, 2, 0).numpy() + 1) * 127.5).round().clip(0, 255).astype(np.uint8)
+
+
+@pytest.mark.slow
+def test_default_path_on_a_real_photo_is_openvino_within_35_db_of_fp32(generator, astronaut):
+    stylizer = Stylizer(generator, device="cpu")  # the CLI's defaults: precision auto, runtime auto
+    stylizer(astronaut)
+    out = stylizer(astronaut)  # two 512 x 512 photos are past the break-even point
+    assert stylizer.describe().startswith("openvino")
+    assert psnr(out, reference(generator, astronaut)) >= 35.0
+
+
+@pytest.mark.parametrize("shape", [(37, 53), (30, 101), (17, 18), (203, 301)])
+def test_openvino_pads_and_crops_exactly_at_odd_sizes(generator, rng, shape):
+    stylizer = Stylizer(generator, device="cpu", precision="fp32", runtime="openvino")
+    rgb = rng.integers(0, 256, (*shape, 3), dtype=np.uint8)
+    out = stylizer(rgb)
+    assert stylizer.describe() == "openvino fp32"
+    assert out.shape == rgb.shape
+    assert np.abs(out.astype(int) - reference(generator, rgb).astype(int)).max() <= 1
+
+
+def test_batches_of_frames_equal_single_images(generator, rng):
+    stylizer = Stylizer(generator, device="cpu", precision="fp32", runtime="openvino")
+    frames = [rng.integers(0, 256, (40, 44, 3), dtype=np.uint8) for _ in range(3)]
+    for frame, out in zip(frames, stylizer.stylize_batch(frames), strict=True):
+        assert np.abs(out.astype(int) - reference(generator, frame).astype(int)).max() <= 1
+
+
+@pytest.mark.slow
+def test_v1_runs_on_openvino_too(rng):
+    torch.manual_seed(1)
+    v1 = GeneratorV1().eval()
+    stylizer = Stylizer(v1, device="cpu", precision="fp32", runtime="openvino")
+    rgb = rng.integers(0, 256, (36, 52, 3), dtype=np.uint8)
+    assert np.abs(stylizer(rgb).astype(int) - reference(v1, rgb).astype(int)).max() <= 1
+    assert stylizer.describe() == "openvino fp32"
+
+
+@pytest.mark.slow
+def test_small_work_stays_on_pytorch_until_it_pays(generator, rng):
+    stylizer = Stylizer(generator, device="cpu")
+    side = 128
+    calls = -(-BREAK_EVEN_PIXELS // (side * side))
+    small = rng.integers(0, 256, (side, side, 3), dtype=np.uint8)
+    for _ in range(calls - 1):
+        stylizer(small)
+    assert stylizer.describe().startswith("torch") and not stylizer.runtime.built
+    stylizer(small)  # this one reaches the break-even point
+    assert stylizer.describe().startswith("openvino")
+
+
+@pytest.mark.slow
+def test_torch_runtime_and_the_environment_variable_keep_pytorch(generator, astronaut, monkeypatch):
+    assert Stylizer(generator, device="cpu", runtime="torch")(astronaut) is not None
+    stylizer = Stylizer(generator, device="cpu", runtime="torch")
+    stylizer(astronaut)
+    assert stylizer.describe().startswith("torch") and not stylizer.runtime.built
+    monkeypatch.setenv(RUNTIME_ENV, "torch")
+    stylizer = Stylizer(generator, device="cpu")
+    stylizer(astronaut)
+    assert stylizer.describe().startswith("torch")
+
+
+def test_unknown_runtime_is_one_line(generator, monkeypatch):
+    with pytest.raises(AnimeGANError, match="unknown runtime 'tpu'"):
+        Stylizer(generator, device="cpu", runtime="tpu")
+    monkeypatch.setenv(RUNTIME_ENV, "fast")
+    with pytest.raises(AnimeGANError, match="unknown runtime 'fast'"):
+        Stylizer(generator, device="cpu")
+
+
+class SizeDependent(GeneratorV2):
+    """A generator with a size-dependent branch: traced at one size, its export is wrong at others."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = super().forward(x)
+        return -out if x.shape[-2] == 64 else out  # the export's example is 64 rows high
+
+
+@pytest.mark.slow
+def test_an_export_that_disagrees_with_pytorch_is_not_used(rng):
+    torch.manual_seed(2)
+    generator = SizeDependent().eval()
+    assert openvino_runtime.build(generator, "auto") is None
+    stylizer = Stylizer(generator, device="cpu", precision="fp32", runtime="openvino")
+    rgb = rng.integers(0, 256, (36, 52, 3), dtype=np.uint8)
+    out = stylizer(rgb)
+    assert stylizer.runtime.built and stylizer.describe().startswith("torch")
+    assert np.abs(out.astype(int) - reference(generator, rgb).astype(int)).max() <= 1
+
+
+def test_a_generator_that_cannot_be_exported_falls_back_without_error(rng):
+    class NotExportable(GeneratorV2):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            out = super().forward(x)
+            return out + 0 * torch.histc(out, 4).sum()  # histc has no ONNX form: the export fails
+
+    torch.manual_seed(2)
+    stylizer = Stylizer(NotExportable().eval(), device="cpu", runtime="openvino")
+    assert stylizer(rng.integers(0, 256, (20, 24, 3), dtype=np.uint8)).shape == (20, 24, 3)
+    assert stylizer.describe().startswith("torch")
+
+
+def test_the_callers_generator_keeps_fp32_weights(generator):
+    Stylizer(generator, device="cpu", precision="bf16")
+    assert all(p.dtype == torch.float32 for p in generator.parameters())
+
+
+# ---- the runtime cache ---------------------------------------------------------------------------------------
+def test_a_cached_export_is_reused(generator, tmp_path, monkeypatch):
+    cache = RuntimeCache(tmp_path / "runtime")
+    assert openvino_runtime.build(generator, "fp32", cache) is not None
+    assert len(list(cache.folder.glob("*.onnx"))) == 1
+
+    def no_export(*args, **kwargs):
+        raise AssertionError("exported again although cached")
+
+    monkeypatch.setattr("animegan.inference.export.onnx_bytes", no_export)
+    assert openvino_runtime.build(generator, "fp32", cache) is not None
+
+
+@pytest.mark.slow
+def test_a_corrupt_or_wrong_entry_is_rebuilt(generator, tmp_path):
+    cache = RuntimeCache(tmp_path / "runtime")
+    openvino_runtime.build(generator, "fp32", cache)
+    (entry,) = cache.folder.glob("*.onnx")
+    good = entry.read_bytes()
+    entry.write_bytes(b"not an onnx model")
+    assert openvino_runtime.build(generator, "fp32", cache) is not None
+    assert entry.read_bytes() == good
+    torch.manual_seed(9)
+    entry.write_bytes(onnx_bytes(GeneratorV2()))  # a valid model, of other weights
+    assert openvino_runtime.build(generator, "fp32", cache) is not None
+    assert entry.read_bytes() == good
+
+
+def test_other_weights_or_versions_get_other_keys(generator, monkeypatch):
+    from animegan.inference.runtime_cache import weights_key
+
+    versions = {"torch": "2.0", "openvino": "1.0", "animegan": "0.1"}
+    torch.manual_seed(8)
+    other = GeneratorV2()
+    assert weights_key(generator, versions) != weights_key(other, versions)
+    assert weights_key(generator, versions) != weights_key(generator, {**versions, "torch": "2.1"})
+    same = GeneratorV2()
+    same.load_state_dict(generator.state_dict())
+    assert weights_key(same.to(memory_format=torch.channels_last), versions) == weights_key(
+        generator, versions
+    )
+
+
+def test_an_unwritable_or_disabled_cache_is_no_error(generator, tmp_path, monkeypatch):
+    blocker = tmp_path / "a file"
+    blocker.write_text("the cache folder cannot be made under a file (root ignores permission bits)")
+    cache = RuntimeCache(blocker / "runtime")
+    assert openvino_runtime.build(generator, "fp32", cache) is not None
+    assert cache.load("anything") is None
+    monkeypatch.setenv("ANIMEGAN_RUNTIME_CACHE", "0")
+    cache = RuntimeCache(tmp_path / "off")
+    assert openvino_runtime.build(generator, "fp32", cache) is not None
+    assert not cache.folder.exists()
