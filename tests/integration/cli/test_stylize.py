@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 from PIL import Image
-
-from animegan.nets import GeneratorV2
-
-
-@pytest.fixture(scope="module")
-def weights(tmp_path_factory) -> Path:
-    """Fabricated generator weights (random init, port format): labelled, not a trained model."""
-    torch.manual_seed(5)
-    path = tmp_path_factory.mktemp("weights") / "random_generator.pt"
-    torch.save(GeneratorV2().state_dict(), path)
-    return path
 
 
 def photo(rng, h: int, w: int) -> np.ndarray:
@@ -28,28 +15,30 @@ def photo(rng, h: int, w: int) -> np.ndarray:
     return np.clip(base + rng.integers(0, 30, (h, w, 3)), 0, 255).astype(np.uint8)
 
 
-def test_sizes_not_multiple_of_four_keep_size(tmp_path, rng, weights, run_stylize):
+def test_sizes_not_multiple_of_four_keep_size(tmp_path, rng, fabricated_weights, run_stylize):
     src = tmp_path / "odd.jpg"
     Image.fromarray(photo(rng, 37, 61)).save(src, quality=95)
-    code, out, _ = run_stylize(str(src), "-o", str(tmp_path / "styled.png"), "--weights", str(weights))
+    code, out, _ = run_stylize(
+        str(src), "-o", str(tmp_path / "styled.png"), "--weights", str(fabricated_weights)
+    )
     assert code == 0 and out == [str(tmp_path / "styled.png")]
     result = Image.open(tmp_path / "styled.png")
     assert result.size == (61, 37) and result.mode == "RGB"
 
 
-def test_exif_rotation_is_applied(tmp_path, rng, weights, run_stylize):
+def test_exif_rotation_is_applied(tmp_path, rng, fabricated_weights, run_stylize):
     stored = photo(rng, 24, 40)  # stored landscape, EXIF says rotate 90: displayed portrait 40 x 24
     exif = Image.Exif()
     exif[0x0112] = 6
     Image.fromarray(stored).save(tmp_path / "rot.jpg", exif=exif.tobytes(), quality=95)
     code, _, _ = run_stylize(
-        str(tmp_path / "rot.jpg"), "-o", str(tmp_path / "out"), "--weights", str(weights)
+        str(tmp_path / "rot.jpg"), "-o", str(tmp_path / "out"), "--weights", str(fabricated_weights)
     )
     assert code == 0
     assert Image.open(tmp_path / "out" / "rot.jpg").size == (24, 40)
 
 
-def test_alpha_is_kept_and_16_bit_read(tmp_path, rng, weights, run_stylize):
+def test_alpha_is_kept_and_16_bit_read(tmp_path, rng, fabricated_weights, run_stylize):
     rgba = np.concatenate([photo(rng, 30, 34), rng.integers(0, 256, (30, 34, 1), dtype=np.uint8)], axis=2)
     Image.fromarray(rgba, "RGBA").save(tmp_path / "alpha.png")
     deep = (np.linspace(0, 65535, 28 * 36).reshape(28, 36)).astype(np.uint16)
@@ -60,7 +49,7 @@ def test_alpha_is_kept_and_16_bit_read(tmp_path, rng, weights, run_stylize):
         "-o",
         str(tmp_path / "o"),
         "--weights",
-        str(weights),
+        str(fabricated_weights),
     )
     assert code == 0, err
     out = Image.open(tmp_path / "o" / "alpha.png")
@@ -68,13 +57,13 @@ def test_alpha_is_kept_and_16_bit_read(tmp_path, rng, weights, run_stylize):
     assert Image.open(tmp_path / "o" / "deep.png").size == (36, 28)
 
 
-def test_folder_is_mirrored_recursively(tmp_path, rng, weights, run_stylize):
+def test_folder_is_mirrored_recursively(tmp_path, rng, fabricated_weights, run_stylize):
     src = tmp_path / "album"
     (src / "trip" / "day1").mkdir(parents=True)
     Image.fromarray(photo(rng, 20, 24)).save(src / "a.png")
     Image.fromarray(photo(rng, 22, 18)).save(src / "trip" / "day1" / "b.webp")
     (src / "trip" / "notes.txt").write_text("not an image")
-    code, out, err = run_stylize(str(src), "-o", str(tmp_path / "out"), "--weights", str(weights))
+    code, out, err = run_stylize(str(src), "-o", str(tmp_path / "out"), "--weights", str(fabricated_weights))
     assert code == 0 and err[-1] == "stylized 2 of 2 input(s)"
     assert sorted(
         p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*") if p.is_file()
@@ -85,7 +74,9 @@ def test_folder_is_mirrored_recursively(tmp_path, rng, weights, run_stylize):
     assert Image.open(tmp_path / "out" / "trip" / "day1" / "b.webp").size == (18, 22)
 
 
-def test_every_bad_input_is_one_line_and_the_rest_is_processed(tmp_path, rng, weights, run_stylize):
+def test_every_bad_input_is_one_line_and_the_rest_is_processed(
+    tmp_path, rng, fabricated_weights, run_stylize
+):
     good = tmp_path / "good.png"
     Image.fromarray(photo(rng, 16, 20)).save(good)
     buffer = io.BytesIO()
@@ -104,7 +95,7 @@ def test_every_bad_input_is_one_line_and_the_rest_is_processed(tmp_path, rng, we
         "-o",
         str(tmp_path / "out"),
         "--weights",
-        str(weights),
+        str(fabricated_weights),
         "--max-pixels",
         "2000",
     )
@@ -125,7 +116,7 @@ def test_every_bad_input_is_one_line_and_the_rest_is_processed(tmp_path, rng, we
     )
 
 
-def test_zero_size_image_is_refused(tmp_path, weights, run_stylize):
+def test_zero_size_image_is_refused(tmp_path, fabricated_weights, run_stylize):
     # a PNG header claiming 0 x 0 pixels
     import struct
     import zlib
@@ -140,30 +131,30 @@ def test_zero_size_image_is_refused(tmp_path, weights, run_stylize):
     )
     (tmp_path / "zero.png").write_bytes(png)
     code, _, err = run_stylize(
-        str(tmp_path / "zero.png"), "-o", str(tmp_path / "o"), "--weights", str(weights)
+        str(tmp_path / "zero.png"), "-o", str(tmp_path / "o"), "--weights", str(fabricated_weights)
     )
     assert code == 1 and len(err) == 2 and "zero.png" in err[0]
 
 
-def test_output_equal_to_input_is_refused(tmp_path, rng, weights, run_stylize):
+def test_output_equal_to_input_is_refused(tmp_path, rng, fabricated_weights, run_stylize):
     src = tmp_path / "same.png"
     Image.fromarray(photo(rng, 16, 16)).save(src)
     original = src.read_bytes()
-    code, _, err = run_stylize(str(src), "-o", str(src), "--weights", str(weights))
+    code, _, err = run_stylize(str(src), "-o", str(src), "--weights", str(fabricated_weights))
     assert code == 1 and "output path equals the input" in err[0]
     assert src.read_bytes() == original
 
 
-def test_unwritable_output_directory(tmp_path, rng, weights, run_stylize):
+def test_unwritable_output_directory(tmp_path, rng, fabricated_weights, run_stylize):
     src = tmp_path / "p.png"
     Image.fromarray(photo(rng, 16, 16)).save(src)
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
-    code, out, err = run_stylize(str(src), "-o", str(blocker / "out"), "--weights", str(weights))
+    code, out, err = run_stylize(str(src), "-o", str(blocker / "out"), "--weights", str(fabricated_weights))
     assert code == 1 and out == [] and len(err) == 2 and "cannot create the output folder" in err[0]
 
 
-def test_weights_of_another_architecture(tmp_path, rng, weights, run_stylize):
+def test_weights_of_another_architecture(tmp_path, rng, fabricated_weights, run_stylize):
     src = tmp_path / "p.png"
     Image.fromarray(photo(rng, 16, 16)).save(src)
     other = tmp_path / "classifier.pt"
@@ -178,10 +169,10 @@ def test_no_weights_and_empty_cache_says_how_to_get_them(tmp_path, rng, run_styl
     src = tmp_path / "p.png"
     Image.fromarray(photo(rng, 16, 16)).save(src)
     code, _, err = run_stylize(str(src), "-o", str(tmp_path / "o"))
-    assert code == 1 and "animegan weights download" in err[0] and "make demo" in err[0]
+    assert code == 1 and "animegan fabricated_weights download" in err[0] and "make demo" in err[0]
 
 
-def test_console_entry_point_runs(tmp_path, rng, weights):
+def test_console_entry_point_runs(tmp_path, rng, fabricated_weights):
     import subprocess
     import sys
 
@@ -197,7 +188,7 @@ def test_console_entry_point_runs(tmp_path, rng, weights):
             "-o",
             str(tmp_path / "o"),
             "--weights",
-            str(weights),
+            str(fabricated_weights),
             "--quiet",
         ],
         capture_output=True,

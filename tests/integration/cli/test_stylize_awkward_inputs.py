@@ -13,21 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image, ImageSequence
 
 from animegan.inference.precision import psnr
 from animegan.inference.stylizer import Stylizer
-from animegan.nets import GeneratorV2
-
-
-@pytest.fixture(scope="module")
-def weights(tmp_path_factory) -> Path:
-    """Fabricated generator weights (random init, port format): labelled, not a trained model."""
-    torch.manual_seed(5)
-    path = tmp_path_factory.mktemp("weights") / "random_generator.pt"
-    torch.save(GeneratorV2().state_dict(), path)
-    return path
 
 
 def photo(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
@@ -113,11 +102,11 @@ BROKEN = {  # name -> what its line says
 
 
 @pytest.mark.slow
-def test_a_folder_of_awkward_and_broken_inputs(tmp_path, rng, weights, run_stylize):
+def test_a_folder_of_awkward_and_broken_inputs(tmp_path, rng, fabricated_weights, run_stylize):
     src, out = tmp_path / "inputs", tmp_path / "out"
     pixels = build_folder(src, rng)
     before = {p.name: p.read_bytes() for p in src.iterdir()}
-    code, stdout, stderr = run_stylize(str(src), "-o", str(out), "--weights", str(weights))
+    code, stdout, stderr = run_stylize(str(src), "-o", str(out), "--weights", str(fabricated_weights))
 
     assert code == 1
     assert sorted(stdout) == sorted(str(out / name) for name in GOOD)
@@ -136,7 +125,7 @@ def test_a_folder_of_awkward_and_broken_inputs(tmp_path, rng, weights, run_styli
             assert result.format == {".jpg": "JPEG", ".png": "PNG", ".gif": "GIF"}[Path(name).suffix], name
 
     # upright: the output is the stylization of the picture as shown, not as stored
-    stylizer = Stylizer.from_weights(weights, device="cpu", precision="fp32")
+    stylizer = Stylizer.from_weights(fabricated_weights, device="cpu", precision="fp32")
     result = np.asarray(Image.open(out / "rotated.jpg").convert("RGB"))
     shown, mirrored = np.rot90(pixels["rotated"], k=-1), np.rot90(pixels["rotated"], k=1)
     assert psnr(result, stylizer(shown.copy())) > psnr(result, stylizer(mirrored.copy())) + 6

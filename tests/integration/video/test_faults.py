@@ -18,23 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
-from animegan.nets import GeneratorV2
 from animegan.video.synthetic import make_test_video
 
 LIMIT = 64 * 1024  # RLIMIT_FSIZE for the "disk full" runs: bytes any one file may grow to
 FAULT_TIMEOUT = 120  # seconds: only a hang comes near this
-
-
-@pytest.fixture(scope="module")
-def weights(tmp_path_factory) -> Path:
-    """Fabricated generator weights (random init, port format): labelled, not a trained model."""
-    torch.manual_seed(5)
-    path = tmp_path_factory.mktemp("weights") / "random_generator.pt"
-    torch.save(GeneratorV2().state_dict(), path)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +41,7 @@ def noise_png(path: Path, h: int, w: int, seed: int = 0) -> Path:
     return path
 
 
-def stylize_command(*args: str | Path, weights: Path) -> list[str]:
+def stylize_command(*args: str | Path, fabricated_weights: Path) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -60,7 +49,7 @@ def stylize_command(*args: str | Path, weights: Path) -> list[str]:
         "stylize",
         *map(str, args),
         "--weights",
-        str(weights),
+        str(fabricated_weights),
         "--device",
         "cpu",
         "--precision",
@@ -82,13 +71,13 @@ def error_lines(stderr: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_file_size_limit_mid_video_and_on_an_image(tmp_path, clips, weights):
+def test_file_size_limit_mid_video_and_on_an_image(tmp_path, clips, fabricated_weights):
     """EFBIG while encoding and while saving: one line each, the next input (small) still done."""
     big = noise_png(tmp_path / "big.png", 400, 400)
     small = noise_png(tmp_path / "small.png", 24, 32)
     out = tmp_path / "out"
     done = subprocess.run(
-        stylize_command(clips["noisy"], big, small, "-o", out, weights=weights),
+        stylize_command(clips["noisy"], big, small, "-o", out, fabricated_weights=fabricated_weights),
         preexec_fn=limit_file_size, capture_output=True, text=True, timeout=FAULT_TIMEOUT,
     )  # fmt: skip
     lines = error_lines(done.stderr)
@@ -150,7 +139,7 @@ def can_mount_tmpfs(folder: Path) -> bool:
 
 
 @pytest.mark.slow
-def test_a_full_disk_stops_the_run(tmp_path, clips, weights):
+def test_a_full_disk_stops_the_run(tmp_path, clips, fabricated_weights):
     """ENOSPC on a tiny tmpfs (needs root to mount; skipped elsewhere): the run stops, later inputs untried."""
     disk = tmp_path / "disk"
     if not can_mount_tmpfs(disk):
@@ -159,7 +148,7 @@ def test_a_full_disk_stops_the_run(tmp_path, clips, weights):
         first, last = noise_png(tmp_path / "first.png", 24, 32), noise_png(tmp_path / "last.png", 24, 32, 1)
         out = disk / "out"
         done = subprocess.run(
-            stylize_command(first, clips["noisy"], last, "-o", out, weights=weights),
+            stylize_command(first, clips["noisy"], last, "-o", out, fabricated_weights=fabricated_weights),
             capture_output=True, text=True, timeout=FAULT_TIMEOUT,
         )  # fmt: skip
         assert done.returncode == 1, done.stderr
@@ -188,10 +177,10 @@ def wait_for_partial(folder: Path, child: subprocess.Popen, timeout: float = 60)
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_sigterm_and_ctrl_c_mid_video(tmp_path, clips, weights, signum, status):
+def test_sigterm_and_ctrl_c_mid_video(tmp_path, clips, fabricated_weights, signum, status):
     out = tmp_path / "out"
     child = subprocess.Popen(
-        stylize_command(clips["long"], "-o", out, weights=weights), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stylize_command(clips["long"], "-o", out, fabricated_weights=fabricated_weights), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
     try:
@@ -209,9 +198,9 @@ def test_sigterm_and_ctrl_c_mid_video(tmp_path, clips, weights, signum, status):
 
 
 @pytest.mark.slow
-def test_sigkill_mid_video_then_the_same_command(tmp_path, clips, weights):
+def test_sigkill_mid_video_then_the_same_command(tmp_path, clips, fabricated_weights):
     out = tmp_path / "out"
-    command = stylize_command(clips["long"], "-o", out, weights=weights)
+    command = stylize_command(clips["long"], "-o", out, fabricated_weights=fabricated_weights)
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     partial = wait_for_partial(out, child)
     child.kill()

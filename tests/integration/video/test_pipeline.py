@@ -8,24 +8,13 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-import torch
 
 from animegan.errors import InputError
 from animegan.inference.stylizer import Stylizer
-from animegan.nets import GeneratorV2
 from animegan.video.pipeline import stylize_video
 from animegan.video.probe import probe, read_frames
 from animegan.video.synthetic import make_test_video
 from animegan.video.temporal import flicker
-
-
-@pytest.fixture(scope="module")
-def weights(tmp_path_factory) -> Path:
-    """Fabricated generator weights (random init): labelled, not a trained model."""
-    torch.manual_seed(5)
-    path = tmp_path_factory.mktemp("weights") / "random_generator.pt"
-    torch.save(GeneratorV2().state_dict(), path)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +27,10 @@ def audio_packets(path: Path) -> list[bytes]:
         return [bytes(p) for p in container.demux(container.streams.audio[0]) if p.size]
 
 
-def test_video_with_sound_round_trips(clip, tmp_path, weights, run_stylize):
-    code, out, err = run_stylize(str(clip), "-o", str(tmp_path / "styled.mp4"), "--weights", str(weights))
+def test_video_with_sound_round_trips(clip, tmp_path, fabricated_weights, run_stylize):
+    code, out, err = run_stylize(
+        str(clip), "-o", str(tmp_path / "styled.mp4"), "--weights", str(fabricated_weights)
+    )
     assert code == 0, err
     src, dst = probe(clip), probe(tmp_path / "styled.mp4")
     assert (dst.width, dst.height, dst.frames, dst.fps) == (64, 48, 18, Fraction(15))
@@ -50,8 +41,8 @@ def test_video_with_sound_round_trips(clip, tmp_path, weights, run_stylize):
     assert not np.array_equal(frames[0], next(read_frames(clip)))
 
 
-def test_frames_are_the_stylizers_output(clip, tmp_path, weights):
-    stylizer = Stylizer.from_weights(weights, device="cpu", precision="fp32")
+def test_frames_are_the_stylizers_output(clip, tmp_path, fabricated_weights):
+    stylizer = Stylizer.from_weights(fabricated_weights, device="cpu", precision="fp32")
     stylize_video(clip, tmp_path / "v.mkv", stylizer.stylize_batch, batch_size=5, crf=0, show_progress=False)
     expected = [stylizer(f) for f in read_frames(clip)]
     got = list(read_frames(tmp_path / "v.mkv"))
@@ -116,7 +107,7 @@ def test_interrupted_run_leaves_no_file(clip, tmp_path):
     assert list(tmp_path.iterdir()) == []  # neither the final name nor a temp file
 
 
-def test_corrupt_and_truncated_videos(clip, tmp_path, weights, run_stylize):
+def test_corrupt_and_truncated_videos(clip, tmp_path, fabricated_weights, run_stylize):
     data = clip.read_bytes()
     (tmp_path / "truncated.mp4").write_bytes(data[: len(data) // 3])
     (tmp_path / "noise.mov").write_bytes(
@@ -131,17 +122,19 @@ def test_corrupt_and_truncated_videos(clip, tmp_path, weights, run_stylize):
         "-o",
         str(tmp_path / "out"),
         "--weights",
-        str(weights),
+        str(fabricated_weights),
     )
     assert code == 1 and out == [str(tmp_path / "out" / "clip.mp4")]
     assert len(err) == 3 and "truncated.mp4" in err[0] and "noise.mov" in err[1]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["clip.mp4"]
 
 
-def test_temporal_flag_reduces_flicker_on_a_static_noisy_clip(tmp_path, weights, run_stylize):
+def test_temporal_flag_reduces_flicker_on_a_static_noisy_clip(tmp_path, fabricated_weights, run_stylize):
     noisy = make_test_video(tmp_path / "static.mp4", frames=10, fps=10, size=(64, 48), static=True, noise=8.0)
     assert (
-        run_stylize(str(noisy), "-o", str(tmp_path / "plain.mkv"), "--weights", str(weights), "--crf", "0")[0]
+        run_stylize(
+            str(noisy), "-o", str(tmp_path / "plain.mkv"), "--weights", str(fabricated_weights), "--crf", "0"
+        )[0]
         == 0
     )
     assert (
@@ -150,7 +143,7 @@ def test_temporal_flag_reduces_flicker_on_a_static_noisy_clip(tmp_path, weights,
             "-o",
             str(tmp_path / "smooth.mkv"),
             "--weights",
-            str(weights),
+            str(fabricated_weights),
             "--crf",
             "0",
             "--temporal",
