@@ -8,11 +8,22 @@ animegan-train hydra.run.dir=RUN resume=true       # continue a run in its stage
 from __future__ import annotations
 
 import sys
+import warnings
 
 import hydra
 from omegaconf import DictConfig
 
 from animegan.errors import AnimeGANError
+
+# Library messages that say nothing to a user of this app: the frozen VGG is in eval mode on purpose, and
+# Lightning's own use of a deprecated torch pytree API is not theirs to fix.
+KNOWN_NOISE = (r"Found \d+ module\(s\) in eval mode", r"`isinstance\(treespec, LeafSpec\)` is deprecated")
+
+
+def silence_known_noise() -> None:
+    """Hide the library warnings of ``KNOWN_NOISE`` (every other warning still shows)."""
+    for message in KNOWN_NOISE:
+        warnings.filterwarnings("ignore", message=message)
 
 
 @hydra.main(version_base="1.3", config_path="pkg://animegan.conf", config_name="train")
@@ -21,6 +32,7 @@ def main(cfg: DictConfig) -> float | None:
     from animegan.training.preflight import PROG, unwrap_instantiation_error
     from animegan.training.runner import train
 
+    silence_known_noise()
     try:
         return train(cfg)
     except Exception as error:  # noqa: BLE001 - ours (also inside Hydra's wrapper) become one line
