@@ -179,6 +179,7 @@ def main() -> None:
         "batch": args.batch, "size": args.size, "steps": args.steps, "rounds": args.rounds,
         "defaults_precision": resolve_precision(compose_config().trainer.precision, "cpu"),
         "peer_s_per_step": round(median["peer"], 4),
+        "peer_rounds_s": [round(t, 3) for t in times["peer"]],
         "module_s_per_step": round(median["defaults"], 4),
         "peer_speedup": round(median["peer"] / median["defaults"], 3),
         "peer_gflop_per_step": round(flops["peer"] / 1e9, 1),
