@@ -84,6 +84,11 @@ class SameBatch(Dataset):
         return self.items[i % len(self.items)]
 
 
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":  # bench_v3_targets also times GPU steps with StepTimer
+        torch.cuda.synchronize()
+
+
 class StepTimer(pl.Callback):
     """Wall time of each training batch, and the logged losses of the first."""
 
@@ -92,9 +97,11 @@ class StepTimer(pl.Callback):
         self.first: dict[str, float] = {}
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        sync(pl_module.device)
         self.start = time.perf_counter()
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        sync(pl_module.device)
         self.times.append(time.perf_counter() - self.start)
         if batch_idx == 0:
             prefix = f"{pl_module.stage}/"
