@@ -63,7 +63,7 @@ def time_mode(mode: str, batch: dict, steps: int, warmup: int, workers: int | No
         cfg = compose("train", overrides=overrides)
     pl.seed_everything(0, verbose=False)
     module = build_module(cfg, "adversarial")
-    timer = BlockedTimer(warmup)
+    timer = BlockedTimer()
     trainer = pl.Trainer(accelerator="auto", devices=1, max_epochs=1, logger=False, enable_checkpointing=False,
                          enable_progress_bar=False, enable_model_summary=False, limit_val_batches=0,
                          callbacks=[timer], num_sanity_val_steps=0)  # fmt: skip
@@ -83,8 +83,8 @@ def time_mode(mode: str, batch: dict, steps: int, warmup: int, workers: int | No
 class BlockedTimer(StepTimer):
     """Step times plus the logged seconds each step stood still for the targets."""
 
-    def __init__(self, warmup: int) -> None:
-        super().__init__(warmup)
+    def __init__(self) -> None:
+        super().__init__()
         self.blocked: list[float] = []
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:

@@ -62,11 +62,13 @@ def main() -> int:
     if not (args.skip_data and (data_dir / "Demo" / "dataset.json").is_file()):
         timings["demo data"] = run([python, "-m", "animegan.cli", "demo-data", str(data_dir)], "demo dataset")
 
-    from animegan.device import cpu_has_bf16
+    from animegan.training.runner import resolve_precision
 
-    precision = "bf16-mixed" if cpu_has_bf16() else "32-true"
+    precision = resolve_precision(
+        "auto", "cpu"
+    )  # what trainer.precision: auto (conf/trainer/cpu.yaml) becomes
     train = [python, "-m", "animegan.training.app", "experiment=demo", f"paths.data_dir={data_dir}"]
-    train += [f"hydra.run.dir={run_dir}", f"trainer.precision={precision}", *args.overrides]
+    train += [f"hydra.run.dir={run_dir}", *args.overrides]
     timings["training"] = run(train, f"training (CPU, {precision}, random VGG features)")
     weights = run_dir / "generator.pt"
 

@@ -17,7 +17,7 @@ TINY = {
         *["--sizes", "64", "--min-seconds", "0.05", "--skip-video"],
         *["--memory", "64", "--memory-size", "200x120"],
     ],
-    "bench_train.py": ["--batch", "1", "--size", "64", "--steps", "1"],
+    "bench_train.py": ["--batch", "1", "--size", "64", "--steps", "1", "--rounds", "1"],
     "bench_faces.py": ["--frames", "2", "--size", "128"],
     "bench_live.py": ["--frames", "2", "--camera", "96x64", "--side", "48"],
     "bench_v3_targets.py": [

@@ -132,10 +132,10 @@ def test_demo_experiment_is_offline_and_small(cfg) -> None:
 def test_trainer_options(trainer: str, cfg) -> None:
     node = cfg(f"trainer={trainer}").trainer
     expected = {
-        "cpu": ("cpu", 1, "auto", "32-true"),
+        "cpu": ("cpu", 1, "auto", "auto"),  # runner.resolve_precision: bf16-mixed on a bf16 CPU, else 32-true
         "gpu": ("gpu", 1, "auto", "16-mixed"),
         "ddp": ("gpu", 4, "ddp", "16-mixed"),
-        "ddp_sim": ("cpu", 2, "ddp_spawn", "32-true"),
+        "ddp_sim": ("cpu", 2, "ddp_spawn", "auto"),
     }[trainer]
     assert (node.accelerator, node.devices, node.strategy, node.precision) == expected
     assert node.use_distributed_sampler is False  # the data module shards by rank itself

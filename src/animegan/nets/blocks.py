@@ -8,6 +8,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from animegan.nets.padding import ReflectionPad
+
 NormFactory = Callable[[int], nn.Module]
 PORT_EPS = 1e-5  # the PyTorch port's GroupNorm epsilon (its .pt files were made and checked with it)
 TF_LAYER_NORM_EPS = 1e-12  # tf.contrib.layers.layer_norm (AnimeGANv2's TF graph)
@@ -52,7 +54,7 @@ class ConvNormLReLU(nn.Sequential):
         norm: NormFactory = layer_norm,
     ) -> None:
         super().__init__(
-            nn.ReflectionPad2d(padding),
+            ReflectionPad(padding),
             nn.Conv2d(in_ch, out_ch, kernel_size, stride=stride, padding=0, groups=groups, bias=bias),
             norm(out_ch),
             nn.LeakyReLU(0.2, inplace=True),
@@ -104,7 +106,7 @@ class SeparableConv(nn.Sequential):
     ) -> None:
         padding = STRIDE2_PADDING if stride == 2 else 1
         super().__init__(
-            nn.ReflectionPad2d(padding),
+            ReflectionPad(padding),
             nn.Conv2d(in_ch, in_ch, 3, stride=stride, groups=in_ch, bias=False),
             nn.Conv2d(in_ch, out_ch, 1, bias=False),
             norm(out_ch),

@@ -8,10 +8,10 @@ No running statistics: training and inference compute the same thing at any batc
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from animegan.nets.padding import reflect_pad
 from animegan.nets.pinning import PinnableStatistics
 
 LADE_EPS = 1e-5
@@ -45,7 +45,7 @@ class ReflectConv(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if any(self.padding):
-            x = F.pad(x, self.padding, mode="reflect")
+            x = reflect_pad(x, self.padding)
         return self.conv(x)
 
 

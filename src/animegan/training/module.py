@@ -64,6 +64,7 @@ class AnimeGANModule(pl.LightningModule):
         self.optimizer_factory = optimizer
         self.grad_clip: float | None = optim["grad_clip"]
         self.channels_last = bool(fast["channels_last"])
+        self.compile_networks = bool(fast["compile"])
         self.val = dict(val)
         self.style_gram: torch.Tensor | None = None
         self.val_summary: dict[str, Any] = {}
@@ -98,6 +99,10 @@ class AnimeGANModule(pl.LightningModule):
         """Runs before the strategy moves and wraps the model: VGG is already frozen; set the memory format."""
         if self.channels_last:
             self.to(memory_format=torch.channels_last)
+        if self.compile_networks:
+            for network in (self.generator, self.criterion.discriminator, self.criterion.vgg):
+                if network is not None:
+                    network.compile()  # in place: parameter names and checkpoints stay as they are
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
         """One optimizer per phase, over the parameters of the network it trains, at its learning rate."""

@@ -13,6 +13,7 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from animegan.device import cpu_has_bf16
 from animegan.errors import AnimeGANError, WeightsError
 from animegan.training.callbacks import AtomicCheckpointIO, export_generators
 from animegan.training.module import AnimeGANModule
@@ -91,12 +92,23 @@ def stage_strategy(strategy: Any, stage: str, unused_parameters: bool | None = N
     return strategy
 
 
+def resolve_precision(precision: Any, accelerator: Any) -> Any:
+    """Lightning's precision for ``trainer.precision``: ``auto`` is 16-mixed on CUDA, bf16-mixed on a CPU with
+    bf16 (AVX512-BF16 / AMX), else 32-true; any other value as given."""
+    if str(precision) != "auto":
+        return precision
+    if str(accelerator) in ("gpu", "cuda") or (str(accelerator) == "auto" and torch.cuda.is_available()):
+        return "16-mixed"
+    return "bf16-mixed" if cpu_has_bf16() else "32-true"
+
+
 def build_trainer(
     cfg: DictConfig, stage: str, loggers: list, unused_parameters: bool | None = None
 ) -> pl.Trainer:
     epochs = cfg.model.stages[f"{stage}_epochs"]
     return instantiate(
         cfg.trainer,
+        precision=resolve_precision(cfg.trainer.precision, cfg.trainer.accelerator),
         max_epochs=max(1, int(epochs)),
         strategy=stage_strategy(cfg.trainer.get("strategy", "auto"), stage, unused_parameters),
         callbacks=stage_callbacks(cfg, stage),

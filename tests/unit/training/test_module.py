@@ -154,3 +154,41 @@ def test_grad_clip_under_16_mixed_clips_the_unscaled_gradients(make_module, fuse
     assert len(seen.norms) == 2  # D step + G step, none skipped for inf gradients
     assert seen.norms == pytest.approx([clip] * 2, rel=1e-3)
     assert scaler.get_scale() == 8.0  # the scaler really scaled the losses (and found no inf)
+
+
+def test_a_bf16_channels_last_step_feeds_every_conv_bf16_channels_last_and_vgg_twice(make_module) -> None:
+    """Under bf16-mixed with channels_last, every conv of G, D and VGG gets a bf16 NHWC input (nothing widened
+    to float32 or turned back to NCHW on the way), and VGG runs twice per step: once on photo + anime gray
+    concatenated (targets, no graph), once on G(photo)."""
+    module = make_module("adversarial", "model.fast.channels_last=true")
+    seen: list[tuple[str, torch.dtype, bool]] = []
+
+    def record(name: str):
+        def hook(conv: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
+            x = inputs[0]
+            seen.append((name, x.dtype, x.is_contiguous(memory_format=torch.channels_last)))
+
+        return hook
+
+    networks = {"G": module.generator, "D": module.discriminator, "VGG": module.criterion.vgg}
+    for name, network in networks.items():
+        for layer in network.modules():
+            if isinstance(layer, torch.nn.Conv2d) and layer.in_channels > 3:
+                layer.register_forward_pre_hook(record(name))
+    vgg_batches: list[int] = []
+    module.criterion.vgg.register_forward_pre_hook(lambda m, inputs: vgg_batches.append(len(inputs[0])))
+    fit(module, precision="bf16-mixed", limit_train_batches=1, limit_val_batches=0)
+    assert {name for name, _, _ in seen} == set(networks)
+    assert all(dtype == torch.bfloat16 and nhwc for _, dtype, nhwc in seen), sorted(set(seen))
+    assert vgg_batches == [4, 2]  # batch 2: [photo; anime gray] once, then G(photo)
+
+
+def test_the_compile_option_reaches_the_networks(make_module) -> None:
+    """``model.fast.compile`` compiles G, D and VGG in place at set-up (parameter names unchanged)."""
+    for flag in (False, True):
+        module = make_module("adversarial", f"model.fast.compile={flag}")
+        names = [name for name, _ in module.named_parameters()]
+        module.setup("fit")
+        networks = (module.generator, module.discriminator, module.criterion.vgg)
+        assert all((network._compiled_call_impl is not None) == flag for network in networks)
+        assert [name for name, _ in module.named_parameters()] == names

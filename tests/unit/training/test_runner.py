@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from animegan.errors import WeightsError
+from animegan.training import runner
 from animegan.training.runner import StagePlan, build_module, objective, plan_stages, stage_strategy
 
 
@@ -65,3 +66,23 @@ def test_the_module_tells_ddp_where_parameters_stay_unused(cfg) -> None:
     assert build_module(cfg("model.vgg.weights=random"), "adversarial").leaves_parameters_unused
     assert stage_strategy("ddp_spawn", "pretrain", shinkai.leaves_parameters_unused).endswith("_true")
     assert stage_strategy("ddp", "pretrain", hayao.leaves_parameters_unused) == "ddp"
+
+
+@pytest.mark.parametrize("has_bf16", [False, True])
+def test_the_cpu_trainer_trains_in_bf16_autocast_exactly_when_the_cpu_has_bf16(
+    cfg, monkeypatch: pytest.MonkeyPatch, has_bf16: bool
+) -> None:
+    """conf/trainer/cpu.yaml says ``precision: auto``; the runner makes it bf16-mixed on a bf16 CPU, else fp32."""
+    monkeypatch.setattr(runner, "cpu_has_bf16", lambda: has_bf16)
+    composed = cfg("experiment=demo", "logger=none", "~callbacks")
+    assert composed.trainer.precision == "auto"
+    trainer = runner.build_trainer(composed, "adversarial", [])
+    assert trainer.precision == ("bf16-mixed" if has_bf16 else "32-true")
+    fp32 = cfg("experiment=demo", "logger=none", "~callbacks", "trainer.precision=32-true")
+    assert runner.build_trainer(fp32, "adversarial", []).precision == "32-true"
+
+
+def test_auto_precision_is_16_mixed_on_cuda_and_explicit_values_pass_through() -> None:
+    assert runner.resolve_precision("auto", "gpu") == "16-mixed"
+    assert runner.resolve_precision("bf16-mixed", "cpu") == "bf16-mixed"
+    assert runner.resolve_precision("32-true", "gpu") == "32-true"
