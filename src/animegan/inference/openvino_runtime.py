@@ -25,7 +25,7 @@ from animegan.inference.precision import MIN_PSNR_DB, calibration_image, psnr
 from animegan.inference.runtime_cache import RuntimeCache, weights_key
 
 FP32_TOLERANCE = 1e-3  # largest difference from PyTorch fp32 (output in [-1, 1]) accepted for an fp32 build
-OV_PRECISION = {"bf16": "bf16", "fp32": "f32"}
+OV_PRECISION = {"bf16": "bf16", "fp32": "f32", "int8": "bf16"}  # int8: its float layers in bf16 (or f32)
 INSTALL_HINT = "pip install openvino"
 
 
@@ -38,6 +38,8 @@ def precisions_for(requested: str) -> list[str]:
     """OpenVINO precisions to try for a requested precision, fastest first (none for fp16: PyTorch runs it)."""
     if requested == "auto":
         return ["bf16", "fp32"] if cpu_has_bf16() else ["fp32"]
+    if requested == "int8":
+        return ["int8", *precisions_for("auto")]
     return [requested] if requested in OV_PRECISION else []
 
 
@@ -63,16 +65,23 @@ class OpenVinoGenerator:
 
 
 def compile_onnx(model_bytes: bytes, precision: str) -> OpenVinoGenerator:
-    """Compile ONNX bytes for the CPU in ``precision`` (bf16, fp32), latency-first, on torch's thread count."""
+    """Compile ONNX bytes for the CPU in ``precision`` (bf16, fp32, int8: quantized first, see ``int8``),
+    latency-first, on torch's thread count."""
     import openvino as ov
 
     core = ov.Core()
+    model = core.read_model(model_bytes, b"")
+    if precision == "int8":
+        from animegan.inference import int8
+
+        model = int8.quantize(model)
+    hint = OV_PRECISION[precision] if precision == "fp32" or cpu_has_bf16() else "f32"
     config = {
-        "INFERENCE_PRECISION_HINT": OV_PRECISION[precision],
+        "INFERENCE_PRECISION_HINT": hint,
         "PERFORMANCE_HINT": "LATENCY",
         "INFERENCE_NUM_THREADS": torch.get_num_threads(),
     }
-    return OpenVinoGenerator(core.compile_model(core.read_model(model_bytes, b""), "CPU", config), precision)
+    return OpenVinoGenerator(core.compile_model(model, "CPU", config), precision)
 
 
 def agrees(model: OpenVinoGenerator, generator: nn.Module) -> bool:
@@ -133,16 +142,23 @@ def _first_agreeing(
     for precision in candidates:
         try:
             model = compile_onnx(model_bytes, precision)
-        except Exception:  # noqa: BLE001 - unreadable bytes or an unsupported graph: not this one
-            return None
+        except Exception:  # noqa: BLE001 - unreadable bytes, an unsupported graph, a failed quantization
+            continue
         if agrees(model, generator):
             return model
     return None
 
 
-def require(device: torch.device) -> None:
-    """Raise one line when ``--runtime openvino`` cannot be honoured here."""
+def require(device: torch.device, precision: str = "auto") -> None:
+    """Raise one line when ``--runtime openvino`` (or ``--precision int8``) cannot be honoured here."""
+    if precision == "int8":
+        from animegan.inference import int8
+
+        if device.type != "cpu":
+            raise AnimeGANError(f"--precision int8 runs on the CPU, not on {device}; use auto")
+        int8.require()
     if device.type != "cpu":
         raise AnimeGANError(f"--runtime openvino runs on the CPU, not on {device}; use --runtime torch")
     if not available():
-        raise AnimeGANError(f"--runtime openvino needs OpenVINO, which is not installed: {INSTALL_HINT}")
+        asked = "--precision int8" if precision == "int8" else "--runtime openvino"
+        raise AnimeGANError(f"{asked} needs OpenVINO, which is not installed: {INSTALL_HINT}")

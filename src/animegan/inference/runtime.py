@@ -4,8 +4,9 @@
 builds it only once the pixels this Stylizer has been given reach ``BREAK_EVEN_PIXELS``: below that, the build
 (about 0.4 s, 0.15 s from the runtime cache) costs more than it saves, so a small photo runs on PyTorch as before;
 a larger photo, or the item of a folder or video that crosses the line, switches. ``openvino`` builds at the
-first call, ``torch`` never; ``torch.compile`` (``compile=True``) and tiles always run on PyTorch. Measured by
-``benchmarks/bench_stylize.py`` (the break-even point it prints).
+first call, ``torch`` never; so does ``--precision int8`` (opt-in, OpenVINO only: see ``int8``).
+``torch.compile`` (``compile=True``) and tiles always run on PyTorch. Measured by
+``benchmarks/bench_stylize.py`` (single photos end to end, default against ``--runtime torch``).
 """
 
 from __future__ import annotations
@@ -40,13 +41,14 @@ class RuntimeSwitch:
         self, generator: nn.Module, device: torch.device, precision: str, runtime: str = "auto"
     ) -> None:
         runtime = resolve_runtime(runtime)
-        if runtime == "openvino":
-            openvino_runtime.require(device)
+        if precision == "int8" and runtime == "torch":
+            raise AnimeGANError("--precision int8 runs on OpenVINO; drop --runtime torch and --compile")
+        forced = runtime == "openvino" or precision == "int8"  # asked for: built at the first call
+        if forced:
+            openvino_runtime.require(device, precision)
         usable = device.type == "cpu" and bool(openvino_runtime.precisions_for(precision))
-        self.enabled = runtime == "openvino" or (
-            runtime == "auto" and usable and openvino_runtime.available()
-        )
-        self.threshold = 0 if runtime == "openvino" else BREAK_EVEN_PIXELS
+        self.enabled = forced or (runtime == "auto" and usable and openvino_runtime.available())
+        self.threshold = 0 if forced else BREAK_EVEN_PIXELS
         self.generator, self.requested = generator, precision
         self.pixels = 0
         self.model: Callable[[torch.Tensor], torch.Tensor] | None = None
