@@ -2,7 +2,8 @@
 
 At each size, warm and interleaved (medians; these machines are shared and noisy): the port's own module layout
 (``port_model.py``), the default ``Stylizer`` (``--precision auto``: OpenVINO bf16 on a CPU with bf16 once it
-pays), PyTorch eager bf16 (the default before OpenVINO) and, with ``--compile``, ``torch.compile``. For each: the
+pays), PyTorch eager bf16 (the default before OpenVINO), the opt-in ``--precision int8`` (NNCF) and, with
+``--compile``, ``torch.compile``. For each: the
 seconds per image, the ratio to the port, the PSNR against the port's fp32 output, the achieved GFLOP/s (the
 generator's FLOPs counted from its layers by ``torch.utils.flop_counter``) and its share of this machine's fp32
 and bf16 matrix peaks (large matmuls measured in the same run). Then a single photo end to end, process start
@@ -30,6 +31,7 @@ from port_model import PortGenerator, PortStylizer
 from report import emit_json
 
 from animegan.device import cpu_has_bf16
+from animegan.inference import int8
 from animegan.inference.precision import psnr
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import GeneratorV2
@@ -76,7 +78,7 @@ def generator_gflop(h: int, w: int) -> float:
     return counter.get_total_flops() / 1e9
 
 
-def contenders(state: dict, with_compile: bool) -> dict:
+def contenders(state: dict, with_compile: bool, with_int8: bool) -> dict:
     """Label -> callable(rgb) -> rgb; the port first (the baseline), the default path second."""
 
     def ours(**kwargs) -> Stylizer:
@@ -86,6 +88,8 @@ def contenders(state: dict, with_compile: bool) -> dict:
 
     paths = {"port fp32 eager NCHW": PortStylizer(state), "default (auto)": ours(precision="auto")}
     paths["torch eager auto (before)"] = ours(precision="auto", runtime="torch")
+    if with_int8:
+        paths["int8 (opt-in)"] = ours(precision="int8")
     if with_compile:
         paths["torch.compile auto"] = ours(precision="auto", compile=True)
     return paths
@@ -111,12 +115,12 @@ def time_interleaved(paths: dict, image: np.ndarray, min_seconds: float, max_rep
     return {name: (float(np.median(t)), outputs[name]) for name, t in times.items()}
 
 
-def bench_images(state, sizes, min_seconds, with_compile, peaks) -> list[dict]:
+def bench_images(state, sizes, min_seconds, with_compile, with_int8, peaks) -> list[dict]:
     rows = []
     for size_name in sizes:
         h, w = SIZES.get(size_name) or (int(size_name), int(size_name))
         gflop = generator_gflop(h, w)
-        paths = contenders(state, with_compile)
+        paths = contenders(state, with_compile, with_int8)
         results = time_interleaved(paths, photo(h, w), min_seconds, max_reps=10 if h * w <= 512 * 512 else 3)
         port_seconds, port_out = next(iter(results.values()))
         for label, (seconds, out) in results.items():
@@ -152,6 +156,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="256,512,1080p", help="256, 512, 1080p or any side N (N x N)")
     parser.add_argument("--compile", action="store_true", help="also measure torch.compile (auto)")
     parser.add_argument("--min-seconds", type=float, default=8.0, help="timing budget per size")
+    parser.add_argument("--no-int8", action="store_true", help="skip --precision int8 (NNCF)")
     parser.add_argument("--peak-n", type=int, default=2048, help="matmul side of the peak measurement")
     parser.add_argument("--peak-seconds", type=float, default=3.0, help="time per peak measurement")
     parser.add_argument(
@@ -181,7 +186,8 @@ def main() -> None:
     )
     report: dict = {"threads": torch.get_num_threads(), "weights": label, "peak_gflops": peaks}
     sizes = [s for s in args.sizes.split(",") if s]
-    report["images"] = bench_images(state, sizes, args.min_seconds, args.compile, peaks)
+    with_int8 = not args.no_int8 and int8.available()
+    report["images"] = bench_images(state, sizes, args.min_seconds, args.compile, with_int8, peaks)
     if args.e2e_sizes:
         sides = [int(s) for s in args.e2e_sizes.split(",")]
         report["end_to_end"] = end_to_end.measure(sides, state, args.e2e_rounds)

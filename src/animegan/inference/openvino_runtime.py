@@ -84,11 +84,19 @@ def compile_onnx(model_bytes: bytes, precision: str) -> OpenVinoGenerator:
     return OpenVinoGenerator(core.compile_model(model, "CPU", config), precision)
 
 
-def agrees(model: OpenVinoGenerator, generator: nn.Module) -> bool:
+Checks = list[tuple[torch.Tensor, torch.Tensor]]
+
+
+def fp32_checks(generator: nn.Module) -> Checks:
+    """(check image, PyTorch fp32 output) pairs, computed before any OpenVINO model runs: OpenVINO's worker
+    threads keep spinning for a while after each inference and would slow PyTorch's threads several-fold."""
+    with torch.inference_mode():
+        return [(image, generator(image).float()) for image in check_images()]
+
+
+def agrees(model: OpenVinoGenerator, checks: Checks) -> bool:
     """True when ``model`` matches PyTorch fp32 on the check images (see the module docstring)."""
-    for image in check_images():
-        with torch.inference_mode():
-            reference = generator(image).float()
+    for image, reference in checks:
         out = model(image)
         if out.shape != reference.shape or not bool(torch.isfinite(out).all()):
             return False
@@ -119,16 +127,17 @@ def build(
     cache = cache or RuntimeCache()
     try:
         key = weights_key(generator, versions())
+        checks = fp32_checks(generator)
         cached = cache.load(key)
         for model_bytes in [cached] if cached else []:
-            model = _first_agreeing(model_bytes, candidates, generator)
+            model = _first_agreeing(model_bytes, candidates, checks)
             if model is not None:
                 return model
             cache.forget(key)  # corrupt, or from a different export: made anew below
         from animegan.inference.export import onnx_bytes
 
         model_bytes = onnx_bytes(generator)
-        model = _first_agreeing(model_bytes, candidates, generator)
+        model = _first_agreeing(model_bytes, candidates, checks)
         if model is not None:
             cache.store(key, model_bytes)
         return model
@@ -136,15 +145,13 @@ def build(
         return None
 
 
-def _first_agreeing(
-    model_bytes: bytes, candidates: list[str], generator: nn.Module
-) -> OpenVinoGenerator | None:
+def _first_agreeing(model_bytes: bytes, candidates: list[str], checks: Checks) -> OpenVinoGenerator | None:
     for precision in candidates:
         try:
             model = compile_onnx(model_bytes, precision)
         except Exception:  # noqa: BLE001 - unreadable bytes, an unsupported graph, a failed quantization
             continue
-        if agrees(model, generator):
+        if agrees(model, checks):
             return model
     return None
 

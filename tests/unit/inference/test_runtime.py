@@ -198,3 +198,26 @@ def test_an_unwritable_or_disabled_cache_is_no_error(generator, tmp_path, monkey
     cache = RuntimeCache(tmp_path / "off")
     assert openvino_runtime.build(generator, "fp32", cache) is not None
     assert not cache.folder.exists()
+
+
+def test_fp32_references_are_computed_before_any_openvino_inference(rng):
+    """OpenVINO's worker threads spin after an inference and slow PyTorch's threads several-fold: the build's
+    PyTorch fp32 check outputs must all come first."""
+    torch.manual_seed(3)
+    generator = GeneratorV2().eval()
+    events: list[str] = []
+    generator.register_forward_hook(lambda module, args, out: events.append("torch"))
+    real_call = openvino_runtime.OpenVinoGenerator.__call__
+
+    def recorded(self, x):
+        events.append("openvino")
+        return real_call(self, x)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(openvino_runtime.OpenVinoGenerator, "__call__", recorded)
+        assert openvino_runtime.build(generator, "fp32") is not None
+    first_openvino = events.index("openvino")
+    assert events[first_openvino:] == ["openvino"] * len(openvino_runtime.check_images())  # the checks
+    assert events[:first_openvino].count("torch") >= len(
+        openvino_runtime.check_images()
+    )  # (+ the export's trace)
