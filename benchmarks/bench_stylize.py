@@ -10,7 +10,7 @@ and bf16 matrix peaks (large matmuls measured in the same run). Then a single ph
 to file written, default against ``--runtime torch`` (``end_to_end.py``), and the peak RSS of
 ``animegan stylize --tile`` on a 3840x2160 photo (``peak_memory.py``). Video: ``bench_video.py``.
 
-    python benchmarks/bench_stylize.py [--weights W] [--sizes 256,512,1080p] [--e2e-sizes 256,512,1024]
+    python benchmarks/bench_stylize.py [--weights W] [--sizes 256,512,1080p] [--e2e-sizes 256,512,640,1024]
 
 Without --weights the generator has random weights (seeded, labelled "random"): speed does not depend on the
 values; PSNR does a little, so pass real v2 weights to check the bound for them.
@@ -160,7 +160,7 @@ def main() -> None:
     parser.add_argument("--peak-n", type=int, default=2048, help="matmul side of the peak measurement")
     parser.add_argument("--peak-seconds", type=float, default=3.0, help="time per peak measurement")
     parser.add_argument(
-        "--e2e-sizes", default="256,512,1024", help="photo sides of the end-to-end runs ('' = skip)"
+        "--e2e-sizes", default="256,512,640,1024", help="photo sides of the end-to-end runs ('' = skip)"
     )
     parser.add_argument("--e2e-rounds", type=int, default=3, help="interleaved rounds per size")
     parser.add_argument(
