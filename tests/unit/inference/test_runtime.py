@@ -221,3 +221,10 @@ def test_fp32_references_are_computed_before_any_openvino_inference(rng):
     assert events[:first_openvino].count("torch") >= len(
         openvino_runtime.check_images()
     )  # (+ the export's trace)
+
+
+def test_build_checks_are_two_small_sizes_one_not_square():
+    """A single photo waits for the build's checks: two sizes (the export's dynamic height and width), small."""
+    shapes = [tuple(image.shape) for image in openvino_runtime.check_images()]
+    assert len(set(shapes)) == 2 and any(h != w for _, _, h, w in shapes)
+    assert all(h * w <= 64 * 64 and h % 4 == 0 == w % 4 for _, _, h, w in shapes)
