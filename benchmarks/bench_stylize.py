@@ -6,7 +6,7 @@ pays), PyTorch eager bf16 (the default before OpenVINO), the opt-in ``--precisio
 ``--compile``, ``torch.compile``. For each: the
 seconds per image, the ratio to the port, the PSNR against the port's fp32 output, the achieved GFLOP/s (the
 generator's FLOPs counted from its layers by ``torch.utils.flop_counter``) and its share of this machine's fp32
-and bf16 matrix peaks (large matmuls measured in the same run). Then a single photo end to end, process start
+and bf16 matrix peaks (large matrix products measured in the same run). Then a single photo end to end, process start
 to file written, default against ``--runtime torch`` (``end_to_end.py``), and the peak RSS of
 ``animegan stylize --tile`` on a 3840x2160 photo (``peak_memory.py``). Video: ``bench_video.py``.
 
@@ -27,6 +27,7 @@ import end_to_end
 import numpy as np
 import peak_memory
 import torch
+import torch.nn.functional as F
 from port_model import PortGenerator, PortStylizer
 from report import emit_json
 
@@ -57,15 +58,23 @@ def v2_state(weights: str | None) -> tuple[dict[str, torch.Tensor], str]:
     return GeneratorV2().state_dict(), "random (seeded, fabricated)"
 
 
-def matmul_peak_gflops(dtype: torch.dtype, n: int, seconds: float) -> float:
-    """Best GFLOP/s of an n x n x n matmul in ``dtype`` over about ``seconds``: the CPU's matrix peak."""
+def matrix_peak_gflops(dtype: torch.dtype, n: int, seconds: float) -> float:
+    """Best GFLOP/s over about ``seconds`` of large matrix products in ``dtype``: an n x n x n ``torch.mm``
+    and an n x n x 4096 product as a 1x1 convolution (oneDNN; fp32 ``mm`` goes through a BLAS that may not use all of
+    an AMD CPU's vector width): the machine's matrix peak as PyTorch's kernels reach it."""
+    side = 64  # n channels over 64 x 64 pixels
     a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
-    torch.mm(a, b)  # warm-up
-    best, start = 0.0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        t0 = time.perf_counter()
-        torch.mm(a, b)
-        best = max(best, 2 * n**3 / (time.perf_counter() - t0) / 1e9)
+    x = torch.randn(1, n, side, side).to(dtype).contiguous(memory_format=torch.channels_last)
+    w = torch.randn(n, n, 1, 1).to(dtype).contiguous(memory_format=torch.channels_last)
+    products = [(lambda: torch.mm(a, b), 2 * n**3), (lambda: F.conv2d(x, w), 2 * n * n * side * side)]
+    best = 0.0
+    for product, flop in products:
+        product()  # warm-up
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds / len(products):
+            t0 = time.perf_counter()
+            product()
+            best = max(best, flop / (time.perf_counter() - t0) / 1e9)
     return best
 
 
@@ -157,7 +166,7 @@ def main() -> None:
     parser.add_argument("--compile", action="store_true", help="also measure torch.compile (auto)")
     parser.add_argument("--min-seconds", type=float, default=8.0, help="timing budget per size")
     parser.add_argument("--no-int8", action="store_true", help="skip --precision int8 (NNCF)")
-    parser.add_argument("--peak-n", type=int, default=2048, help="matmul side of the peak measurement")
+    parser.add_argument("--peak-n", type=int, default=1024, help="matrix side of the peak measurement")
     parser.add_argument("--peak-seconds", type=float, default=3.0, help="time per peak measurement")
     parser.add_argument(
         "--e2e-sizes", default="256,512,640,1024", help="photo sides of the end-to-end runs ('' = skip)"
@@ -175,12 +184,12 @@ def main() -> None:
 
     state, label = v2_state(args.weights)
     peaks = {
-        "fp32": matmul_peak_gflops(torch.float32, args.peak_n, args.peak_seconds),
-        "bf16": matmul_peak_gflops(torch.bfloat16, args.peak_n, args.peak_seconds) if cpu_has_bf16() else 0.0,
+        "fp32": matrix_peak_gflops(torch.float32, args.peak_n, args.peak_seconds),
+        "bf16": matrix_peak_gflops(torch.bfloat16, args.peak_n, args.peak_seconds) if cpu_has_bf16() else 0.0,
     }
     print(
         f"cpu ({platform.processor() or platform.machine()}), torch {torch.__version__}, "
-        f"{torch.get_num_threads()} threads, bf16 {cpu_has_bf16()}; weights: {label}; matmul peaks "
+        f"{torch.get_num_threads()} threads, bf16 {cpu_has_bf16()}; weights: {label}; matrix peaks "
         f"{peaks['fp32']:.0f} GFLOP/s fp32, {peaks['bf16']:.0f} GFLOP/s bf16",
         flush=True,
     )
