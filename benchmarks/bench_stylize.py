@@ -59,9 +59,9 @@ def v2_state(weights: str | None) -> tuple[dict[str, torch.Tensor], str]:
 
 
 def matrix_peak_gflops(dtype: torch.dtype, n: int, seconds: float) -> float:
-    """Best GFLOP/s over about ``seconds`` of large matrix products in ``dtype``: an n x n x n ``torch.mm``
-    and an n x n x 4096 product as a 1x1 convolution (oneDNN; fp32 ``mm`` goes through a BLAS that may not use all of
-    an AMD CPU's vector width): the machine's matrix peak as PyTorch's kernels reach it."""
+    """Best GFLOP/s over about ``seconds`` of large matrix products in ``dtype``: an n x n x n ``torch.mm`` and
+    an n x n x 4096 product as a 1x1 convolution (oneDNN; fp32 ``mm`` goes through a BLAS that may not use all
+    of an AMD CPU's vector width): the machine's matrix peak as PyTorch's kernels reach it."""
     side = 64  # n channels over 64 x 64 pixels
     a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
     x = torch.randn(1, n, side, side).to(dtype).contiguous(memory_format=torch.channels_last)
