@@ -10,7 +10,7 @@ and bf16 matrix peaks (large matrix products measured in the same run). Then a s
 to file written, default against ``--runtime torch`` (``end_to_end.py``), and the peak RSS of
 ``animegan stylize --tile`` on a 3840x2160 photo (``peak_memory.py``). Video: ``bench_video.py``.
 
-    python benchmarks/bench_stylize.py [--weights W] [--sizes 256,512,1080p] [--e2e-sizes 256,512,640,1024]
+    python benchmarks/bench_stylize.py [--weights W] [--sizes 256,512,1080p] [--e2e-sizes 256,512,1024,1448]
 
 Without --weights the generator has random weights (seeded, labelled "random"): speed does not depend on the
 values; PSNR does a little, so pass real v2 weights to check the bound for them.
@@ -105,12 +105,14 @@ def contenders(state: dict, with_compile: bool, with_int8: bool) -> dict:
 
 
 def time_interleaved(paths: dict, image: np.ndarray, min_seconds: float, max_reps: int) -> dict:
-    """Median seconds and output per path, timed round-robin after two warm-up calls each (the second call is
-    where the default path has seen enough pixels to switch runtime)."""
+    """Median seconds and output per path, timed round-robin after warm-up calls (at least two; the default
+    path as many as it needs to see its break-even point and switch runtime)."""
     outputs = {}
     for name, run in paths.items():
-        run(image)
-        outputs[name] = run(image)
+        switch = getattr(run, "runtime", None)
+        threshold = switch.threshold if switch is not None and switch.enabled else 0
+        for _ in range(max(2, -(-threshold // image[..., 0].size))):
+            outputs[name] = run(image)
     times: dict[str, list[float]] = {name: [] for name in paths}
     start = time.perf_counter()
     while True:
@@ -169,7 +171,7 @@ def main() -> None:
     parser.add_argument("--peak-n", type=int, default=1024, help="matrix side of the peak measurement")
     parser.add_argument("--peak-seconds", type=float, default=3.0, help="time per peak measurement")
     parser.add_argument(
-        "--e2e-sizes", default="256,512,640,1024", help="photo sides of the end-to-end runs ('' = skip)"
+        "--e2e-sizes", default="256,512,1024,1448", help="photo sides of the end-to-end runs ('' = skip)"
     )
     parser.add_argument("--e2e-rounds", type=int, default=3, help="interleaved rounds per size")
     parser.add_argument(

@@ -2,8 +2,9 @@
 
 ``auto`` (the default; ``$ANIMEGAN_RUNTIME`` overrides it) uses OpenVINO on the CPU where it is installed, but
 builds it only once the pixels this Stylizer has been given reach ``BREAK_EVEN_PIXELS``: below that, the build
-(about 0.4 s, 0.15 s from the runtime cache) costs more than it saves, so a small photo runs on PyTorch as before;
-a larger photo, or the item of a folder or video that crosses the line, switches. ``openvino`` builds at the
+(importing OpenVINO, the checks, compiling; about 0.4 s on a quiet machine, over 1 s on a busy one) costs about
+what it saves, so a photo up to about 1 megapixel runs on PyTorch exactly as before; a larger photo, or the
+item of a folder or video that crosses the line, switches. ``openvino`` builds at the
 first call, ``torch`` never; so does ``--precision int8`` (opt-in, OpenVINO only: see ``int8``).
 ``torch.compile`` (``compile=True``) and tiles always run on PyTorch. Measured by
 ``benchmarks/bench_stylize.py`` (single photos end to end, default against ``--runtime torch``).
@@ -22,7 +23,9 @@ from animegan.inference import openvino_runtime
 from animegan.inference.options import RUNTIMES
 
 RUNTIME_ENV = "ANIMEGAN_RUNTIME"
-BREAK_EVEN_PIXELS = 300_000  # about 550x550: where PyTorch eager time = OpenVINO build + run time (see above)
+# just above 1024 x 1024: single photos end to end on the shared 2-core CPU (load ~4) were no faster with
+# OpenVINO at 640 x 640 (0.98x) and 1024 x 1024 (0.99x), so they keep the eager path (bench_stylize.py)
+BREAK_EVEN_PIXELS = 1_100_000
 
 
 def resolve_runtime(runtime: str = "auto") -> str:
