@@ -106,12 +106,12 @@ def contenders(state: dict, with_compile: bool, with_int8: bool) -> dict:
 
 def time_interleaved(paths: dict, image: np.ndarray, min_seconds: float, max_reps: int) -> dict:
     """Median seconds and output per path, timed round-robin after warm-up calls (at least two; the default
-    path as many as it needs to see its break-even point and switch runtime)."""
+    path as many as it needs to pass its break-even point and switch runtime)."""
     outputs = {}
     for name, run in paths.items():
         switch = getattr(run, "runtime", None)
         threshold = switch.threshold if switch is not None and switch.enabled else 0
-        for _ in range(max(2, -(-threshold // image[..., 0].size))):
+        for _ in range(max(2, 1 + -(-threshold // image[..., 0].size))):
             outputs[name] = run(image)
     times: dict[str, list[float]] = {name: [] for name in paths}
     start = time.perf_counter()

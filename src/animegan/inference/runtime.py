@@ -1,11 +1,11 @@
 """Which runtime runs a Stylizer's untiled forward passes: PyTorch, or OpenVINO once it pays for its build.
 
 ``auto`` (the default; ``$ANIMEGAN_RUNTIME`` overrides it) uses OpenVINO on the CPU where it is installed, but
-builds it only once the pixels this Stylizer has been given reach ``BREAK_EVEN_PIXELS``: below that, the build
-(importing OpenVINO, the checks, compiling; about 0.4 s on a quiet machine, over 1 s on a busy one) costs about
-what it saves, so a photo up to about 1 megapixel runs on PyTorch exactly as before; a larger photo, or the
-item of a folder or video that crosses the line, switches. ``openvino`` builds at the
-first call, ``torch`` never; so does ``--precision int8`` (opt-in, OpenVINO only: see ``int8``).
+never for a Stylizer's first input, and builds it only once the pixels of the inputs it has already run reach
+``BREAK_EVEN_PIXELS``: a single photo, whatever its size, runs on PyTorch exactly as before (end to end on the
+shared 2-core CPU the build, about 0.4 s quiet and 1-3 s busy, plus OpenVINO's first call at a new size cost as
+much as they saved: 0.85x at 1448 x 1448), while the later items of a folder or video switch. ``openvino``
+builds at the first call, ``torch`` never; so does ``--precision int8`` (opt-in, OpenVINO only: see ``int8``).
 ``torch.compile`` (``compile=True``) and tiles always run on PyTorch. Measured by
 ``benchmarks/bench_stylize.py`` (single photos end to end, default against ``--runtime torch``).
 """
@@ -23,9 +23,8 @@ from animegan.inference import openvino_runtime
 from animegan.inference.options import RUNTIMES
 
 RUNTIME_ENV = "ANIMEGAN_RUNTIME"
-# just above 1024 x 1024: single photos end to end on the shared 2-core CPU (load ~4) were no faster with
-# OpenVINO at 640 x 640 (0.98x) and 1024 x 1024 (0.99x), so they keep the eager path (bench_stylize.py)
-BREAK_EVEN_PIXELS = 1_100_000
+# pixels already run before OpenVINO is built (about two 512 x 512 photos; see above)
+BREAK_EVEN_PIXELS = 500_000
 
 
 def resolve_runtime(runtime: str = "auto") -> str:
@@ -63,11 +62,12 @@ class RuntimeSwitch:
         return getattr(self.model, "precision", None)
 
     def for_input(self, x: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor] | None:
-        """The model to run ``x`` (N x 3 x H x W) on, or None for PyTorch; builds it once the work pays."""
+        """The model to run ``x`` (N x 3 x H x W) on, or None for PyTorch; builds it once the inputs before ``x``
+        reach the threshold (see the module docstring)."""
         if not self.enabled:
             return None
-        self.pixels += x.shape[0] * x.shape[-2] * x.shape[-1]
-        if not self.built and self.pixels >= self.threshold:
+        seen, self.pixels = self.pixels, self.pixels + x.shape[0] * x.shape[-2] * x.shape[-1]
+        if not self.built and seen >= self.threshold:  # forced: threshold 0, built at the first input
             self.built = True
             self.model = openvino_runtime.build(self.generator, self.requested)
             self.generator = None  # the PyTorch path keeps its own copy
