@@ -1,11 +1,11 @@
 """OpenVINO on the CPU: the generator exported to ONNX (in memory, or from the runtime cache) and compiled by
 OpenVINO, in bf16 where the CPU has it.
 
-OpenVINO fuses each reflection pad, conv, layer norm and LeakyReLU into few passes and its bf16 convolutions run
-near the CPU's peak: v2 at 512x512 on the 2-core development CPU takes about 0.32 s, against about 1.0 s for
-PyTorch bf16 eager and 0.68 s for ``torch.compile`` (whose first call at each size takes 37 s). Building costs
-about 0.4 s (ONNX export 0.26 s, skipped when cached; compile 0.1 s). Every build is checked against PyTorch fp32
-on two calibration images before it is used: within ``FP32_TOLERANCE`` for fp32, at least ``MIN_PSNR_DB`` for
+OpenVINO fuses each reflection pad, conv, layer norm and LeakyReLU into few passes: v2 warm on the shared 2-core
+development CPU (load ~3.5, ``bench_stylize.py``) at 512x512 0.37 s against 0.40 s for PyTorch bf16 eager and
+1.63 s for the port's fp32 eager; at 1920x1080 5.2 s against 8.5 s and 15.6 s. Building costs about 0.4 s on
+a quiet machine, 1-3 s on a busy one (ONNX export, skipped when cached; compile; the checks). Every build is
+checked against PyTorch fp32 on two small check images before it is used: within ``FP32_TOLERANCE`` for fp32, at least ``MIN_PSNR_DB`` for
 bf16. Any failure (OpenVINO missing, an export error, a failed check) leaves PyTorch in charge, without error.
 """
 
