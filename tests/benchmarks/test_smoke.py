@@ -14,8 +14,12 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 TINY = {
     "bench_prepare.py": ["--images", "2", "--size", "64", "--rounds", "1", "--workers", "1"],
     "bench_stylize.py": [
-        *["--sizes", "64", "--min-seconds", "0.05", "--skip-video"],
-        *["--memory", "64", "--memory-size", "200x120"],
+        *["--sizes", "64", "--min-seconds", "0.05", "--peak-n", "128", "--peak-seconds", "0.05"],
+        *["--e2e-sizes", "48", "--e2e-rounds", "1", "--memory", "64", "--memory-size", "200x120"],
+    ],
+    "bench_video.py": [
+        *["--size", "96x64", "--frames", "4", "--batch", "2"],
+        *["--temporal-size", "64x48", "--temporal-frames", "4"],
     ],
     "bench_train.py": ["--batch", "1", "--size", "64", "--steps", "1", "--rounds", "1"],
     "bench_faces.py": ["--frames", "2", "--size", "128"],

@@ -76,7 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--runtime",
         default=DEFAULTS.runtime,
         choices=RUNTIMES,
-        help="auto: OpenVINO on the CPU once the work pays for its build (~0.4 s), else PyTorch; "
+        help="auto: OpenVINO on the CPU once the work pays for its build (never for a single photo), else PyTorch; "
         "$ANIMEGAN_RUNTIME overrides auto (default %(default)s)",
     )
     add("--quiet", action="store_true", help="no progress bars")

@@ -1,11 +1,11 @@
 """OpenVINO on the CPU: the generator exported to ONNX (in memory, or from the runtime cache) and compiled by
 OpenVINO, in bf16 where the CPU has it.
 
-OpenVINO fuses each reflection pad, conv, layer norm and LeakyReLU into few passes and its bf16 convolutions run
-near the CPU's peak: v2 at 512x512 on the 2-core development CPU takes about 0.32 s, against about 1.0 s for
-PyTorch bf16 eager and 0.68 s for ``torch.compile`` (whose first call at each size takes 37 s). Building costs
-about 0.4 s (ONNX export 0.26 s, skipped when cached; compile 0.1 s). Every build is checked against PyTorch fp32
-on two calibration images before it is used: within ``FP32_TOLERANCE`` for fp32, at least ``MIN_PSNR_DB`` for
+OpenVINO fuses each reflection pad, conv, layer norm and LeakyReLU into few passes: v2 warm on the shared 2-core
+development CPU (load ~3.5, ``bench_stylize.py``) at 512x512 0.37 s against 0.40 s for PyTorch bf16 eager and
+1.63 s for the port's fp32 eager; at 1920x1080 5.2 s against 8.5 s and 15.6 s. Building costs about 0.4 s on
+a quiet machine, 1-3 s on a busy one (ONNX export, skipped when cached; compile; the checks). Every build is
+checked against PyTorch fp32 on two small check images before it is used: within ``FP32_TOLERANCE`` for fp32, at least ``MIN_PSNR_DB`` for
 bf16. Any failure (OpenVINO missing, an export error, a failed check) leaves PyTorch in charge, without error.
 """
 
@@ -25,7 +25,7 @@ from animegan.inference.precision import MIN_PSNR_DB, calibration_image, psnr
 from animegan.inference.runtime_cache import RuntimeCache, weights_key
 
 FP32_TOLERANCE = 1e-3  # largest difference from PyTorch fp32 (output in [-1, 1]) accepted for an fp32 build
-OV_PRECISION = {"bf16": "bf16", "fp32": "f32"}
+OV_PRECISION = {"bf16": "bf16", "fp32": "f32", "int8": "bf16"}  # int8: its float layers in bf16 (or f32)
 INSTALL_HINT = "pip install openvino"
 
 
@@ -38,13 +38,16 @@ def precisions_for(requested: str) -> list[str]:
     """OpenVINO precisions to try for a requested precision, fastest first (none for fp16: PyTorch runs it)."""
     if requested == "auto":
         return ["bf16", "fp32"] if cpu_has_bf16() else ["fp32"]
+    if requested == "int8":
+        return ["int8", *precisions_for("auto")]
     return [requested] if requested in OV_PRECISION else []
 
 
 def check_images() -> list[torch.Tensor]:
-    """The calibration pattern at 128x128 and a 96x128 crop of it (a second, non-square size)."""
+    """Central 64x64 and 48x64 crops of the calibration pattern (two sizes, one not square: the export's dynamic
+    height and width): small, because a single photo waits for these checks."""
     image = calibration_image()
-    return [image, image[..., 16:112, :].contiguous()]
+    return [image[..., 32:96, 32:96].contiguous(), image[..., 40:88, 32:96].contiguous()]
 
 
 class OpenVinoGenerator:
@@ -63,23 +66,38 @@ class OpenVinoGenerator:
 
 
 def compile_onnx(model_bytes: bytes, precision: str) -> OpenVinoGenerator:
-    """Compile ONNX bytes for the CPU in ``precision`` (bf16, fp32), latency-first, on torch's thread count."""
+    """Compile ONNX bytes for the CPU in ``precision`` (bf16, fp32, int8: quantized first, see ``int8``),
+    latency-first, on torch's thread count."""
     import openvino as ov
 
     core = ov.Core()
+    model = core.read_model(model_bytes, b"")
+    if precision == "int8":
+        from animegan.inference import int8
+
+        model = int8.quantize(model)
+    hint = OV_PRECISION[precision] if precision == "fp32" or cpu_has_bf16() else "f32"
     config = {
-        "INFERENCE_PRECISION_HINT": OV_PRECISION[precision],
+        "INFERENCE_PRECISION_HINT": hint,
         "PERFORMANCE_HINT": "LATENCY",
         "INFERENCE_NUM_THREADS": torch.get_num_threads(),
     }
-    return OpenVinoGenerator(core.compile_model(core.read_model(model_bytes, b""), "CPU", config), precision)
+    return OpenVinoGenerator(core.compile_model(model, "CPU", config), precision)
 
 
-def agrees(model: OpenVinoGenerator, generator: nn.Module) -> bool:
+Checks = list[tuple[torch.Tensor, torch.Tensor]]
+
+
+def fp32_checks(generator: nn.Module) -> Checks:
+    """(check image, PyTorch fp32 output) pairs, computed before any OpenVINO model runs: OpenVINO's worker
+    threads keep spinning for a while after each inference and would slow PyTorch's threads several-fold."""
+    with torch.inference_mode():
+        return [(image, generator(image).float()) for image in check_images()]
+
+
+def agrees(model: OpenVinoGenerator, checks: Checks) -> bool:
     """True when ``model`` matches PyTorch fp32 on the check images (see the module docstring)."""
-    for image in check_images():
-        with torch.inference_mode():
-            reference = generator(image).float()
+    for image, reference in checks:
         out = model(image)
         if out.shape != reference.shape or not bool(torch.isfinite(out).all()):
             return False
@@ -110,16 +128,17 @@ def build(
     cache = cache or RuntimeCache()
     try:
         key = weights_key(generator, versions())
+        checks = fp32_checks(generator)
         cached = cache.load(key)
         for model_bytes in [cached] if cached else []:
-            model = _first_agreeing(model_bytes, candidates, generator)
+            model = _first_agreeing(model_bytes, candidates, checks)
             if model is not None:
                 return model
             cache.forget(key)  # corrupt, or from a different export: made anew below
         from animegan.inference.export import onnx_bytes
 
         model_bytes = onnx_bytes(generator)
-        model = _first_agreeing(model_bytes, candidates, generator)
+        model = _first_agreeing(model_bytes, candidates, checks)
         if model is not None:
             cache.store(key, model_bytes)
         return model
@@ -127,22 +146,27 @@ def build(
         return None
 
 
-def _first_agreeing(
-    model_bytes: bytes, candidates: list[str], generator: nn.Module
-) -> OpenVinoGenerator | None:
+def _first_agreeing(model_bytes: bytes, candidates: list[str], checks: Checks) -> OpenVinoGenerator | None:
     for precision in candidates:
         try:
             model = compile_onnx(model_bytes, precision)
-        except Exception:  # noqa: BLE001 - unreadable bytes or an unsupported graph: not this one
-            return None
-        if agrees(model, generator):
+        except Exception:  # noqa: BLE001 - unreadable bytes, an unsupported graph, a failed quantization
+            continue
+        if agrees(model, checks):
             return model
     return None
 
 
-def require(device: torch.device) -> None:
-    """Raise one line when ``--runtime openvino`` cannot be honoured here."""
+def require(device: torch.device, precision: str = "auto") -> None:
+    """Raise one line when ``--runtime openvino`` (or ``--precision int8``) cannot be honoured here."""
+    if precision == "int8":
+        from animegan.inference import int8
+
+        if device.type != "cpu":
+            raise AnimeGANError(f"--precision int8 runs on the CPU, not on {device}; use auto")
+        int8.require()
     if device.type != "cpu":
         raise AnimeGANError(f"--runtime openvino runs on the CPU, not on {device}; use --runtime torch")
     if not available():
-        raise AnimeGANError(f"--runtime openvino needs OpenVINO, which is not installed: {INSTALL_HINT}")
+        asked = "--precision int8" if precision == "int8" else "--runtime openvino"
+        raise AnimeGANError(f"{asked} needs OpenVINO, which is not installed: {INSTALL_HINT}")

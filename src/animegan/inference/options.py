@@ -8,7 +8,7 @@ from animegan.imageio import DEFAULT_MAX_PIXELS
 from animegan.inference.colors import ColorAdjust
 from animegan.weights.released import DEFAULT_FACE_MODEL
 
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8")  # int8: opt-in, CPU + OpenVINO + NNCF
 RUNTIMES = ("auto", "torch", "openvino")  # inference.runtime's (repeated here: no torch import)
 DETECTORS = ("hog", "cnn")
 

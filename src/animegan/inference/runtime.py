@@ -1,11 +1,13 @@
 """Which runtime runs a Stylizer's untiled forward passes: PyTorch, or OpenVINO once it pays for its build.
 
 ``auto`` (the default; ``$ANIMEGAN_RUNTIME`` overrides it) uses OpenVINO on the CPU where it is installed, but
-builds it only once the pixels this Stylizer has been given reach ``BREAK_EVEN_PIXELS``: below that, the build
-(about 0.4 s, 0.15 s from the runtime cache) costs more than it saves, so a small photo runs on PyTorch as before;
-a larger photo, or the item of a folder or video that crosses the line, switches. ``openvino`` builds at the
-first call, ``torch`` never; ``torch.compile`` (``compile=True``) and tiles always run on PyTorch. Measured by
-``benchmarks/bench_stylize.py`` (the break-even point it prints).
+never for a Stylizer's first input, and builds it only once the pixels of the inputs it has already run reach
+``BREAK_EVEN_PIXELS``: a single photo, whatever its size, runs on PyTorch exactly as before (end to end on the
+shared 2-core CPU the build, about 0.4 s quiet and 1-3 s busy, plus OpenVINO's first call at a new size cost as
+much as they saved: 0.85x at 1448 x 1448), while the later items of a folder or video switch. ``openvino``
+builds at the first call, ``torch`` never; so does ``--precision int8`` (opt-in, OpenVINO only: see ``int8``).
+``torch.compile`` (``compile=True``) and tiles always run on PyTorch. Measured by
+``benchmarks/bench_stylize.py`` (single photos end to end, default against ``--runtime torch``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from animegan.inference import openvino_runtime
 from animegan.inference.options import RUNTIMES
 
 RUNTIME_ENV = "ANIMEGAN_RUNTIME"
-BREAK_EVEN_PIXELS = 300_000  # about 550x550: where PyTorch eager time = OpenVINO build + run time (see above)
+# pixels already run before OpenVINO is built (about two 512 x 512 photos; see above)
+BREAK_EVEN_PIXELS = 500_000
 
 
 def resolve_runtime(runtime: str = "auto") -> str:
@@ -40,13 +43,14 @@ class RuntimeSwitch:
         self, generator: nn.Module, device: torch.device, precision: str, runtime: str = "auto"
     ) -> None:
         runtime = resolve_runtime(runtime)
-        if runtime == "openvino":
-            openvino_runtime.require(device)
+        if precision == "int8" and runtime == "torch":
+            raise AnimeGANError("--precision int8 runs on OpenVINO; drop --runtime torch and --compile")
+        forced = runtime == "openvino" or precision == "int8"  # asked for: built at the first call
+        if forced:
+            openvino_runtime.require(device, precision)
         usable = device.type == "cpu" and bool(openvino_runtime.precisions_for(precision))
-        self.enabled = runtime == "openvino" or (
-            runtime == "auto" and usable and openvino_runtime.available()
-        )
-        self.threshold = 0 if runtime == "openvino" else BREAK_EVEN_PIXELS
+        self.enabled = forced or (runtime == "auto" and usable and openvino_runtime.available())
+        self.threshold = 0 if forced else BREAK_EVEN_PIXELS
         self.generator, self.requested = generator, precision
         self.pixels = 0
         self.model: Callable[[torch.Tensor], torch.Tensor] | None = None
@@ -58,11 +62,12 @@ class RuntimeSwitch:
         return getattr(self.model, "precision", None)
 
     def for_input(self, x: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor] | None:
-        """The model to run ``x`` (N x 3 x H x W) on, or None for PyTorch; builds it once the work pays."""
+        """The model to run ``x`` (N x 3 x H x W) on, or None for PyTorch; builds it once the inputs before ``x``
+        reach the threshold (see the module docstring)."""
         if not self.enabled:
             return None
-        self.pixels += x.shape[0] * x.shape[-2] * x.shape[-1]
-        if not self.built and self.pixels >= self.threshold:
+        seen, self.pixels = self.pixels, self.pixels + x.shape[0] * x.shape[-2] * x.shape[-1]
+        if not self.built and seen >= self.threshold:  # forced: threshold 0, built at the first input
             self.built = True
             self.model = openvino_runtime.build(self.generator, self.requested)
             self.generator = None  # the PyTorch path keeps its own copy

@@ -67,10 +67,13 @@ class Stylizer:
         self.device = resolve_device(device)
         generator = generator.eval().requires_grad_(False).to(self.device)
         self.multiple = int(getattr(generator, "size_multiple", ALIGN))
-        self.execution: ExecutionPath = choose_path(generator, self.device, precision)
+        # int8 is OpenVINO's alone (see ``runtime``); PyTorch runs tiles and fallbacks on the auto path
+        torch_precision = "auto" if precision == "int8" else precision
+        self.execution: ExecutionPath = choose_path(generator, self.device, torch_precision)
         wanted = (
             "auto" if precision == "auto" and self.execution.precision == "bf16" else self.execution.precision
         )
+        wanted = "int8" if precision == "int8" else wanted
         self.runtime = RuntimeSwitch(generator, self.device, wanted, "torch" if compile else runtime)
         self.generator = prepared(generator, self.execution, self.device)
         self.tile = tile

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -9,6 +10,40 @@ import av
 import numpy as np
 
 from animegan.atomic import atomic_path
+
+
+def pattern(xs: np.ndarray, ys: np.ndarray, shift: float) -> np.ndarray:
+    """The moving test pattern (float RGB, 0..255) at pixel grids ``xs``, ``ys`` shifted by ``shift``."""
+    return np.stack(
+        [
+            128 + 100 * np.sin((xs + shift) / 7.0),
+            128 + 100 * np.cos((ys + shift) / 9.0),
+            255 * ((xs // 8 + ys // 8) % 2) * 0.6 + 40,
+        ],
+        axis=2,
+    )
+
+
+def pan_zoom(
+    photo: np.ndarray, size: tuple[int, int], frames: int, pan: float = 0.15, zoom: float = 1.3
+) -> Callable[[int], np.ndarray]:
+    """Frame index -> a ``size`` (width, height) view of RGB ``photo`` that pans right by ``pan`` of its width and
+    zooms in by ``zoom`` over ``frames`` frames (bilinear, sub-pixel): a clip with real, smooth camera motion."""
+    import cv2
+
+    width, height = size
+    ph, pw = photo.shape[:2]
+    base = min(pw / width, ph / height) * (1 - pan)  # source pixels per output pixel at the start
+
+    def frame(index: int) -> np.ndarray:
+        t = index / max(1, frames - 1)
+        k = base / (1 + (zoom - 1) * t)
+        cx, cy = pw * (0.5 - pan / 2 + pan * t), ph / 2
+        to_photo = np.array([[k, 0, cx - k * width / 2], [0, k, cy - k * height / 2]], np.float32)
+        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+        return cv2.warpAffine(photo, to_photo, (width, height), flags=flags, borderMode=cv2.BORDER_REFLECT)
+
+    return frame
 
 
 def make_test_video(
@@ -21,10 +56,12 @@ def make_test_video(
     noise: float = 0.0,
     rotation: int = 0,
     seed: int = 0,
+    source: Callable[[int], np.ndarray] | None = None,
 ) -> Path:
     """Write a short synthetic clip (moving pattern, or a static scene with sensor noise) with a 440 Hz sine track.
 
-    ``size`` is (width, height); ``rotation`` (degrees) is stored as display rotation metadata.
+    ``size`` is (width, height); ``rotation`` (degrees) is stored as display rotation metadata; ``source``
+    (frame index -> RGB uint8 of ``size``, e.g. ``pan_zoom``) replaces the pattern.
     Used by tests and by ``make demo``; codecs follow the suffix (H.264/AAC, or VP9/Opus for webm).
     """
     path = Path(path)
@@ -47,14 +84,7 @@ def make_test_video(
             audio.layout = "mono"
         for index in range(frames):
             shift = 0 if static else 3 * index
-            base = np.stack(
-                [
-                    128 + 100 * np.sin((xs + shift) / 7.0),
-                    128 + 100 * np.cos((ys + shift) / 9.0),
-                    255 * ((xs // 8 + ys // 8) % 2) * 0.6 + 40,
-                ],
-                axis=2,
-            )
+            base = source(index).astype(np.float32) if source else pattern(xs, ys, shift)
             if noise:
                 base = base + rng.normal(0, noise, base.shape)
             frame = av.VideoFrame.from_ndarray(np.clip(base, 0, 255).astype(np.uint8), format="rgb24")

@@ -42,8 +42,9 @@ def reference(generator: torch.nn.Module, rgb: np.ndarray) -> np.ndarray:
 @pytest.mark.slow
 def test_default_path_on_a_real_photo_is_openvino_within_35_db_of_fp32(generator, astronaut):
     stylizer = Stylizer(generator, device="cpu")  # the CLI's defaults: precision auto, runtime auto
-    stylizer(astronaut)
-    out = stylizer(astronaut)  # two 512 x 512 photos are past the break-even point
+    for _ in range(-(-BREAK_EVEN_PIXELS // astronaut[..., 0].size)):
+        stylizer(astronaut)
+    out = stylizer(astronaut)  # the photos before this one reached the break-even point
     assert stylizer.describe().startswith("openvino")
     assert psnr(out, reference(generator, astronaut)) >= 35.0
 
@@ -81,11 +82,20 @@ def test_small_work_stays_on_pytorch_until_it_pays(generator, rng):
     side = 128
     calls = -(-BREAK_EVEN_PIXELS // (side * side))
     small = rng.integers(0, 256, (side, side, 3), dtype=np.uint8)
-    for _ in range(calls - 1):
-        stylizer(small)
+    for _ in range(calls):
+        stylizer(small)  # the last of these reaches the break-even point, still on PyTorch
     assert stylizer.describe().startswith("torch") and not stylizer.runtime.built
-    stylizer(small)  # this one reaches the break-even point
+    stylizer(small)  # the first input after it
     assert stylizer.describe().startswith("openvino")
+
+
+@pytest.mark.slow
+def test_a_single_photo_of_any_size_runs_on_pytorch(generator, rng):
+    """End to end, one photo does not pay for OpenVINO's build and first call (bench_stylize.py)."""
+    stylizer = Stylizer(generator, device="cpu")
+    large = rng.integers(0, 256, (480, 2 * BREAK_EVEN_PIXELS // 480, 3), dtype=np.uint8)
+    stylizer(large)  # twice the break-even point in one input
+    assert stylizer.describe().startswith("torch") and not stylizer.runtime.built
 
 
 @pytest.mark.slow
@@ -198,3 +208,33 @@ def test_an_unwritable_or_disabled_cache_is_no_error(generator, tmp_path, monkey
     cache = RuntimeCache(tmp_path / "off")
     assert openvino_runtime.build(generator, "fp32", cache) is not None
     assert not cache.folder.exists()
+
+
+def test_fp32_references_are_computed_before_any_openvino_inference(rng):
+    """OpenVINO's worker threads spin after an inference and slow PyTorch's threads several-fold: the build's
+    PyTorch fp32 check outputs must all come first."""
+    torch.manual_seed(3)
+    generator = GeneratorV2().eval()
+    events: list[str] = []
+    generator.register_forward_hook(lambda module, args, out: events.append("torch"))
+    real_call = openvino_runtime.OpenVinoGenerator.__call__
+
+    def recorded(self, x):
+        events.append("openvino")
+        return real_call(self, x)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(openvino_runtime.OpenVinoGenerator, "__call__", recorded)
+        assert openvino_runtime.build(generator, "fp32") is not None
+    first_openvino = events.index("openvino")
+    assert events[first_openvino:] == ["openvino"] * len(openvino_runtime.check_images())  # the checks
+    assert events[:first_openvino].count("torch") >= len(
+        openvino_runtime.check_images()
+    )  # (+ the export's trace)
+
+
+def test_build_checks_are_two_small_sizes_one_not_square():
+    """A single photo waits for the build's checks: two sizes (the export's dynamic height and width), small."""
+    shapes = [tuple(image.shape) for image in openvino_runtime.check_images()]
+    assert len(set(shapes)) == 2 and any(h != w for _, _, h, w in shapes)
+    assert all(h * w <= 64 * 64 and h % 4 == 0 == w % 4 for _, _, h, w in shapes)
