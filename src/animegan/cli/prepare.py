@@ -9,6 +9,7 @@ import sys
 from animegan.data.layout import resolve_style_root
 from animegan.data.prepare import default_workers, prepare_style_dir
 from animegan.data.prepare_v3 import prepare_photo_superpixels, prepare_salt_noise
+from animegan.data.reference_io import SMOOTH_PNG_LEVEL
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,14 +35,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also write <Style>/smooth_noise/: the smooth images with 10%% salt noise (AnimeGANv3 Shinkai)",
     )
+    parser.add_argument(
+        "--png-level",
+        type=png_level,
+        default=SMOOTH_PNG_LEVEL,
+        help=f"zlib level of PNG outputs, 0-9, or 'reference' for OpenCV's defaults (the reference script's "
+        f"bytes); default {SMOOTH_PNG_LEVEL}: stored, fastest to write and to read in training; the pixels are "
+        "the same at every level, higher levels give smaller files",
+    )
     parser.add_argument("--force", action="store_true", help="rewrite outputs even when up to date")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
 
+def png_level(text: str) -> int | None:
+    """``--png-level``: a zlib level, or ``reference`` (None: OpenCV's defaults)."""
+    if text == "reference":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected 0-9 or 'reference'") from None
+
+
 def run(args: argparse.Namespace) -> int:
     report = prepare_style_dir(
-        args.style_dir, size=args.size, workers=args.workers, force=args.force, quiet=args.quiet
+        args.style_dir,
+        size=args.size,
+        workers=args.workers,
+        force=args.force,
+        quiet=args.quiet,
+        png_level=args.png_level,
     )
     code = print_report(report)
     options = {"workers": args.workers, "force": args.force, "quiet": args.quiet}

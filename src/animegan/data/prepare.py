@@ -31,7 +31,7 @@ from animegan.data.layout import (
     resolve_style_root,
     write_info,
 )
-from animegan.data.reference_io import ReferenceReader, write_like_reference
+from animegan.data.reference_io import SMOOTH_PNG_LEVEL, ReferenceReader, write_like_reference
 from animegan.data.smoothing import edge_smooth
 from animegan.errors import InputError
 from animegan.progress import make_progress
@@ -68,7 +68,12 @@ def is_up_to_date(source: Path, output: Path) -> bool:
 
 
 def smooth_one(
-    source: Path, output: Path, size: int, force: bool, reader: ReferenceReader | None = None
+    source: Path,
+    output: Path,
+    size: int,
+    force: bool,
+    reader: ReferenceReader | None = None,
+    png_level: int | None = SMOOTH_PNG_LEVEL,
 ) -> ItemResult:
     """Decode one style image, measure its channel means and write its edge-smoothed version unless up to date."""
     write = force or not is_up_to_date(source, output)
@@ -79,7 +84,7 @@ def smooth_one(
     means = list(cv2.mean(image.bgr)[2::-1])  # B, G, R means (exact sums, as float64), reversed: R, G, B
     result = ItemResult(source.name, UP_TO_DATE, means, converted_from=image.converted_from)
     if write:
-        write_like_reference(output, edge_smooth(image.bgr, image.gray, size))
+        write_like_reference(output, edge_smooth(image.bgr, image.gray, size), png_level)
         result.status = WRITTEN
     return result
 
@@ -135,9 +140,17 @@ def run_all(
 
 
 def prepare_style_dir(
-    style_root: str | Path, size: int = 256, workers: int = 1, force: bool = False, quiet: bool = False
+    style_root: str | Path,
+    size: int = 256,
+    workers: int = 1,
+    force: bool = False,
+    quiet: bool = False,
+    png_level: int | None = SMOOTH_PNG_LEVEL,
 ) -> PrepareReport:
     """Write ``smooth/`` beside ``style/`` and ``dataset.json`` (data-mean shift, counts) in ``style_root``.
+
+    ``png_level``: zlib level of PNG outputs (0 = stored; None = OpenCV's defaults, the reference's bytes); the
+    pixels are the same at every level.
 
     Unreadable inputs are skipped and listed in the report; the inputs are never modified.
     """
@@ -152,11 +165,13 @@ def prepare_style_dir(
         raise InputError(f"{style_dir}: no images found; expected anime frames (.jpg, .png, ...)")
     if size < 8:
         raise InputError(f"--size {size}: expected at least 8 pixels")
+    if png_level is not None and not 0 <= png_level <= 9:
+        raise InputError(f"--png-level {png_level}: expected a zlib level from 0 (stored) to 9")
     previous = read_info(style_root)
     force = force or (previous is not None and previous.get("size") != size)
     smooth_dir = style_root / SMOOTH_DIR
     jobs = [(source, smooth_dir / source.name) for source in sources]
-    work = partial(smooth_one, size=size, force=force, reader=ReferenceReader())
+    work = partial(smooth_one, size=size, force=force, reader=ReferenceReader(), png_level=png_level)
     results = run_all(jobs, work, workers, quiet)
     report = tally(PrepareReport(style_root), results)
     good = [r.mean_rgb for r in results if r.mean_rgb is not None]

@@ -15,6 +15,7 @@ from PIL import Image
 from animegan.data import reference_io
 from animegan.data.prepare import prepare_style_dir
 from animegan.data.reference_io import ReferenceReader, libpng_gray, png_header
+from animegan.errors import InputError
 
 
 def test_libpng_formula_is_the_png_decoders_grayscale(tmp_path: Path, astronaut, rng):
@@ -45,11 +46,30 @@ def style_set(tmp_path: Path, astronaut, coffee) -> Path:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_smooth_files_are_the_reference_scripts_bytes(style_set: Path, tmp_path: Path, workers: int):
-    prepare_style_dir(style_set, size=64, workers=workers, quiet=True)
+    prepare_style_dir(style_set, size=64, workers=workers, quiet=True, png_level=None)
     for source in sorted((style_set / "style").iterdir()):
         expected = reference_file(source, tmp_path / "reference" / source.name, 64)
         ours = style_set / "smooth" / source.name
         assert ours.read_bytes() == expected.read_bytes(), source.name
+
+
+def test_default_pngs_are_stored_with_the_reference_pixels(style_set: Path, tmp_path: Path):
+    """Default: PNGs written stored (no zlib work), pixel for pixel the reference's; JPEGs its bytes."""
+    prepare_style_dir(style_set, size=64, quiet=True)
+    for source in sorted((style_set / "style").iterdir()):
+        expected = reference_file(source, tmp_path / "reference" / source.name, 64)
+        ours = style_set / "smooth" / source.name
+        if source.suffix == ".png":
+            pixels = cv2.imread(str(ours), cv2.IMREAD_UNCHANGED)
+            np.testing.assert_array_equal(pixels, cv2.imread(str(expected), cv2.IMREAD_UNCHANGED))
+            assert ours.stat().st_size > pixels.nbytes > expected.stat().st_size  # stored: raw size and more
+        else:
+            assert ours.read_bytes() == expected.read_bytes(), source.name
+
+
+def test_png_level_is_checked(style_set: Path):
+    with pytest.raises(InputError, match="--png-level 12"):
+        prepare_style_dir(style_set, size=64, quiet=True, png_level=12)
 
 
 def test_the_data_mean_is_of_the_reference_decode(style_set: Path):
