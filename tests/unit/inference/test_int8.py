@@ -10,7 +10,7 @@ from animegan.cli import main
 from animegan.errors import AnimeGANError
 from animegan.inference import int8, openvino_runtime
 from animegan.inference.precision import psnr
-from animegan.inference.runtime import RUNTIME_ENV, RuntimeSwitch
+from animegan.inference.runtime import RuntimeSwitch
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import GeneratorV2
 
@@ -19,12 +19,6 @@ from animegan.nets import GeneratorV2
 def generator() -> GeneratorV2:
     torch.manual_seed(7)  # random weights (fabricated)
     return GeneratorV2().eval()
-
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("ANIMEGAN_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv(RUNTIME_ENV, raising=False)
 
 
 def fp32_reference(generator: torch.nn.Module, rgb: np.ndarray) -> np.ndarray:

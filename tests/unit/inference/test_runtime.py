@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
+from helpers.stylize_reference import reference_stylize
 
 from animegan.errors import AnimeGANError
 from animegan.inference import openvino_runtime
@@ -23,22 +23,6 @@ def generator() -> GeneratorV2:
     return GeneratorV2().eval()
 
 
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("ANIMEGAN_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv(RUNTIME_ENV, raising=False)
-
-
-def reference(generator: torch.nn.Module, rgb: np.ndarray) -> np.ndarray:
-    """Independent path: reflect-pad bottom/right to a multiple of 4, run in PyTorch fp32, crop, round."""
-    h, w = rgb.shape[:2]
-    x = torch.tensor(rgb, dtype=torch.float64).permute(2, 0, 1)[None].float() / 127.5 - 1
-    x = F.pad(x, (0, (-w) % 4, 0, (-h) % 4), mode="reflect")
-    with torch.no_grad():
-        y = generator(x)[0, :, :h, :w]
-    return ((y.permute(1, 2, 0).numpy() + 1) * 127.5).round().clip(0, 255).astype(np.uint8)
-
-
 @pytest.mark.slow
 def test_default_path_on_a_real_photo_is_openvino_within_35_db_of_fp32(generator, astronaut):
     stylizer = Stylizer(generator, device="cpu")  # the CLI's defaults: precision auto, runtime auto
@@ -46,7 +30,7 @@ def test_default_path_on_a_real_photo_is_openvino_within_35_db_of_fp32(generator
         stylizer(astronaut)
     out = stylizer(astronaut)  # the photos before this one reached the break-even point
     assert stylizer.describe().startswith("openvino")
-    assert psnr(out, reference(generator, astronaut)) >= 35.0
+    assert psnr(out, reference_stylize(generator, astronaut)) >= 35.0
 
 
 @pytest.mark.parametrize("shape", [(37, 53), (30, 101), (17, 18), (203, 301)])
@@ -56,14 +40,14 @@ def test_openvino_pads_and_crops_exactly_at_odd_sizes(generator, rng, shape):
     out = stylizer(rgb)
     assert stylizer.describe() == "openvino fp32"
     assert out.shape == rgb.shape
-    assert np.abs(out.astype(int) - reference(generator, rgb).astype(int)).max() <= 1
+    assert np.abs(out.astype(int) - reference_stylize(generator, rgb).astype(int)).max() <= 1
 
 
 def test_batches_of_frames_equal_single_images(generator, rng):
     stylizer = Stylizer(generator, device="cpu", precision="fp32", runtime="openvino")
     frames = [rng.integers(0, 256, (40, 44, 3), dtype=np.uint8) for _ in range(3)]
     for frame, out in zip(frames, stylizer.stylize_batch(frames), strict=True):
-        assert np.abs(out.astype(int) - reference(generator, frame).astype(int)).max() <= 1
+        assert np.abs(out.astype(int) - reference_stylize(generator, frame).astype(int)).max() <= 1
 
 
 @pytest.mark.slow
@@ -72,7 +56,7 @@ def test_v1_runs_on_openvino_too(rng):
     v1 = GeneratorV1().eval()
     stylizer = Stylizer(v1, device="cpu", precision="fp32", runtime="openvino")
     rgb = rng.integers(0, 256, (36, 52, 3), dtype=np.uint8)
-    assert np.abs(stylizer(rgb).astype(int) - reference(v1, rgb).astype(int)).max() <= 1
+    assert np.abs(stylizer(rgb).astype(int) - reference_stylize(v1, rgb).astype(int)).max() <= 1
     assert stylizer.describe() == "openvino fp32"
 
 
@@ -135,7 +119,7 @@ def test_an_export_that_disagrees_with_pytorch_is_not_used(rng):
     rgb = rng.integers(0, 256, (36, 52, 3), dtype=np.uint8)
     out = stylizer(rgb)
     assert stylizer.runtime.built and stylizer.describe().startswith("torch")
-    assert np.abs(out.astype(int) - reference(generator, rgb).astype(int)).max() <= 1
+    assert np.abs(out.astype(int) - reference_stylize(generator, rgb).astype(int)).max() <= 1
 
 
 def test_a_generator_that_cannot_be_exported_falls_back_without_error(rng):

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
+from helpers.stylize_reference import reference_stylize
 
 from animegan.errors import WeightsError
 from animegan.inference.precision import ExecutionPath, choose_path, psnr
@@ -27,22 +27,12 @@ def fp32(generator) -> Stylizer:
     return Stylizer(generator, device="cpu", precision="fp32")
 
 
-def reference(generator: torch.nn.Module, rgb: np.ndarray) -> np.ndarray:
-    """Independent path: reflect-pad bottom/right to a multiple of 4, run, crop, round to uint8."""
-    h, w = rgb.shape[:2]
-    x = torch.tensor(rgb, dtype=torch.float64).permute(2, 0, 1)[None].float() / 127.5 - 1
-    x = F.pad(x, (0, (-w) % 4, 0, (-h) % 4), mode="reflect")
-    with torch.no_grad():
-        y = generator(x)[0, :, :h, :w]
-    return ((y.permute(1, 2, 0).numpy() + 1) * 127.5).round().clip(0, 255).astype(np.uint8)
-
-
 @pytest.mark.parametrize("shape", [(37, 53), (64, 48), (30, 101), (17, 18)])
 def test_output_has_input_size_and_matches_plain_padding(generator, fp32, rng, shape):
     rgb = rng.integers(0, 256, (*shape, 3), dtype=np.uint8)
     out = fp32(rgb)
     assert out.shape == rgb.shape and out.dtype == np.uint8
-    assert np.abs(out.astype(int) - reference(generator, rgb).astype(int)).max() <= 1
+    assert np.abs(out.astype(int) - reference_stylize(generator, rgb).astype(int)).max() <= 1
 
 
 def test_tiny_images_are_padded_up_and_cropped_back(fp32, rng):
@@ -90,7 +80,7 @@ def test_from_weights_accepts_every_kind(generator, tmp_path: Path, rng):
     disc = {"discriminator.conv.weight": torch.zeros(1)}
     torch.save({"epoch": 3, "state_dict": {**{f"generator.{k}": v for k, v in state.items()}, **disc}}, ckpt)
     rgb = rng.integers(0, 256, (36, 52, 3), dtype=np.uint8)
-    expected = reference(generator, rgb)
+    expected = reference_stylize(generator, rgb)
     for path in (ours, safetensors, port, ckpt):
         out = Stylizer.from_weights(path, device="cpu", precision="fp32")(rgb)
         assert np.abs(out.astype(int) - expected.astype(int)).max() <= 1, path.name
