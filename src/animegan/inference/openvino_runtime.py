@@ -23,6 +23,7 @@ from animegan.device import cpu_has_bf16
 from animegan.errors import AnimeGANError
 from animegan.inference.precision import MIN_PSNR_DB, calibration_image, psnr
 from animegan.inference.runtime_cache import RuntimeCache, weights_key
+from animegan.inference.signal_stack import kept_signal_stack
 
 FP32_TOLERANCE = 1e-3  # largest difference from PyTorch fp32 (output in [-1, 1]) accepted for an fp32 build
 OV_PRECISION = {"bf16": "bf16", "fp32": "f32", "int8": "bf16"}  # int8: its float layers in bf16 (or f32)
@@ -60,7 +61,7 @@ class OpenVinoGenerator:
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         batch = np.ascontiguousarray(x.detach().float().cpu().numpy())
-        with self._lock:
+        with self._lock, kept_signal_stack():
             out = self._request.infer({0: batch})[0]
         return torch.from_numpy(np.array(out, dtype=np.float32, copy=True))
 
@@ -68,6 +69,11 @@ class OpenVinoGenerator:
 def compile_onnx(model_bytes: bytes, precision: str) -> OpenVinoGenerator:
     """Compile ONNX bytes for the CPU in ``precision`` (bf16, fp32, int8: quantized first, see ``int8``),
     latency-first, on torch's thread count."""
+    with kept_signal_stack():
+        return _compile_onnx(model_bytes, precision)
+
+
+def _compile_onnx(model_bytes: bytes, precision: str) -> OpenVinoGenerator:
     import openvino as ov
 
     core = ov.Core()

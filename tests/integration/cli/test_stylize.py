@@ -169,7 +169,7 @@ def test_no_weights_and_empty_cache_says_how_to_get_them(tmp_path, rng, run_styl
     src = tmp_path / "p.png"
     Image.fromarray(photo(rng, 16, 16)).save(src)
     code, _, err = run_stylize(str(src), "-o", str(tmp_path / "o"))
-    assert code == 1 and "animegan fabricated_weights download" in err[0] and "make demo" in err[0]
+    assert code == 1 and "animegan weights download" in err[0] and "make demo" in err[0]
 
 
 def test_console_entry_point_runs(tmp_path, rng, fabricated_weights):
