@@ -6,8 +6,11 @@ never for a Stylizer's first input, and builds it only once the pixels of the in
 shared 2-core CPU the build, about 0.4 s quiet and 1-3 s busy, plus OpenVINO's first call at a new size cost as
 much as they saved: 0.85x at 1448 x 1448), while the later items of a folder or video switch. ``openvino``
 builds at the first call, ``torch`` never; so does ``--precision int8`` (opt-in, OpenVINO only: see ``int8``).
-``torch.compile`` (``compile=True``) and tiles always run on PyTorch. Measured by
-``benchmarks/bench_stylize.py`` (single photos end to end, default against ``--runtime torch``).
+``torch.compile`` (``compile=True``) and tiles always run on PyTorch. In ``auto``, images smaller than
+``OPENVINO_MIN_IMAGE_PIXELS`` always run on PyTorch: its bf16 eager path, reflect padding kept in bf16, is the
+faster one there (idle 2-core CPU: 256 x 256 0.080 s against OpenVINO's 0.088 s, 512 x 512 0.32 s against
+0.39 s), while OpenVINO wins on larger ones (768 x 768 0.82 s against 1.19 s, 1920 x 1080 2.9 s against 4.4 s).
+Measured by ``benchmarks/bench_stylize.py`` (and single photos end to end, default against ``--runtime torch``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from animegan.inference.options import RUNTIMES
 RUNTIME_ENV = "ANIMEGAN_RUNTIME"
 # pixels already run before OpenVINO is built (about two 512 x 512 photos; see above)
 BREAK_EVEN_PIXELS = 500_000
+# images (per frame) from which OpenVINO runs faster than PyTorch bf16 eager (see above; about 630 x 630)
+OPENVINO_MIN_IMAGE_PIXELS = 400_000
 
 
 def resolve_runtime(runtime: str = "auto") -> str:
@@ -51,6 +56,7 @@ class RuntimeSwitch:
         usable = device.type == "cpu" and bool(openvino_runtime.precisions_for(precision))
         self.enabled = forced or (runtime == "auto" and usable and openvino_runtime.available())
         self.threshold = 0 if forced else BREAK_EVEN_PIXELS
+        self.min_image_pixels = 0 if forced else OPENVINO_MIN_IMAGE_PIXELS
         self.generator, self.requested = generator, precision
         self.pixels = 0
         self.model: Callable[[torch.Tensor], torch.Tensor] | None = None
@@ -62,11 +68,12 @@ class RuntimeSwitch:
         return getattr(self.model, "precision", None)
 
     def for_input(self, x: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor] | None:
-        """The model to run ``x`` (N x 3 x H x W) on, or None for PyTorch; builds it once the inputs before ``x``
-        reach the threshold (see the module docstring)."""
-        if not self.enabled:
+        """The model to run ``x`` (N x 3 x H x W) on, or None for PyTorch; builds it once the large inputs before
+        ``x`` reach the threshold (see the module docstring)."""
+        image_pixels = x.shape[-2] * x.shape[-1]
+        if not self.enabled or image_pixels < self.min_image_pixels:
             return None
-        seen, self.pixels = self.pixels, self.pixels + x.shape[0] * x.shape[-2] * x.shape[-1]
+        seen, self.pixels = self.pixels, self.pixels + x.shape[0] * image_pixels
         if not self.built and seen >= self.threshold:  # forced: threshold 0, built at the first input
             self.built = True
             self.model = openvino_runtime.build(self.generator, self.requested)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -11,7 +12,7 @@ from animegan.errors import AnimeGANError
 from animegan.inference import openvino_runtime
 from animegan.inference.export import onnx_bytes
 from animegan.inference.precision import psnr
-from animegan.inference.runtime import BREAK_EVEN_PIXELS, RUNTIME_ENV
+from animegan.inference.runtime import BREAK_EVEN_PIXELS, OPENVINO_MIN_IMAGE_PIXELS, RUNTIME_ENV
 from animegan.inference.runtime_cache import RuntimeCache
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import GeneratorV1, GeneratorV2
@@ -24,13 +25,14 @@ def generator() -> GeneratorV2:
 
 
 @pytest.mark.slow
-def test_default_path_on_a_real_photo_is_openvino_within_35_db_of_fp32(generator, astronaut):
+def test_default_path_on_a_large_real_photo_is_openvino_within_35_db_of_fp32(generator, astronaut):
+    photo = cv2.resize(astronaut, (800, 640), interpolation=cv2.INTER_AREA)  # past OPENVINO_MIN_IMAGE_PIXELS
     stylizer = Stylizer(generator, device="cpu")  # the CLI's defaults: precision auto, runtime auto
-    for _ in range(-(-BREAK_EVEN_PIXELS // astronaut[..., 0].size)):
-        stylizer(astronaut)
-    out = stylizer(astronaut)  # the photos before this one reached the break-even point
+    for _ in range(-(-BREAK_EVEN_PIXELS // photo[..., 0].size)):
+        stylizer(photo)
+    out = stylizer(photo)  # the photos before this one reached the break-even point
     assert stylizer.describe().startswith("openvino")
-    assert psnr(out, reference_stylize(generator, astronaut)) >= 35.0
+    assert psnr(out, reference_stylize(generator, photo)) >= 35.0
 
 
 @pytest.mark.parametrize("shape", [(37, 53), (30, 101), (17, 18), (203, 301)])
@@ -61,16 +63,21 @@ def test_v1_runs_on_openvino_too(rng):
 
 
 @pytest.mark.slow
-def test_small_work_stays_on_pytorch_until_it_pays(generator, rng):
+def test_small_images_stay_on_pytorch_and_large_ones_switch_once_it_pays(generator, rng):
     stylizer = Stylizer(generator, device="cpu")
     side = 128
-    calls = -(-BREAK_EVEN_PIXELS // (side * side))
     small = rng.integers(0, 256, (side, side, 3), dtype=np.uint8)
-    for _ in range(calls):
-        stylizer(small)  # the last of these reaches the break-even point, still on PyTorch
+    for _ in range(2 * -(-BREAK_EVEN_PIXELS // (side * side))):
+        stylizer(small)  # twice the break-even point in small images: PyTorch is the faster one for them
     assert stylizer.describe().startswith("torch") and not stylizer.runtime.built
-    stylizer(small)  # the first input after it
+    large = rng.integers(0, 256, (720, 720, 3), dtype=np.uint8)
+    assert large[..., 0].size >= OPENVINO_MIN_IMAGE_PIXELS
+    stylizer(large)  # the first large one: the large inputs before it have not reached the break-even point
+    assert not stylizer.runtime.built
+    stylizer(large)
     assert stylizer.describe().startswith("openvino")
+    small_batch = torch.zeros(1, 3, side, side)
+    assert stylizer.runtime.for_input(small_batch) is None  # small ones still run on PyTorch
 
 
 @pytest.mark.slow
