@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset
@@ -34,11 +32,19 @@ class SyntheticPairs(Dataset):
         return {k: torch.rand(3, SIZE, SIZE, generator=g) * 2 - 1 for k in self.keys}
 
 
+V2_KEYS = ("photo", "anime", "anime_gray", "smooth_gray")
+V3_KEYS = (*V2_KEYS, "superpixel", "smooth")
+
+
 class SyntheticData(pl.LightningDataModule):
-    """Same batch contract as AnimeGANDataModule, random pixels."""
+    """Same batch contract as AnimeGANDataModule (``keys``: v2's, or V3_KEYS), random pixels."""
+
+    def __init__(self, keys: tuple[str, ...] = V2_KEYS) -> None:
+        super().__init__()
+        self.keys = keys
 
     def train_dataloader(self) -> DataLoader:
-        return DataLoader(SyntheticPairs(4, ("photo", "anime", "anime_gray", "smooth_gray")), batch_size=2)
+        return DataLoader(SyntheticPairs(4, self.keys), batch_size=2)
 
     def val_dataloader(self) -> DataLoader:
         return DataLoader(SyntheticPairs(2, ("photo",)), batch_size=2)
@@ -47,7 +53,8 @@ class SyntheticData(pl.LightningDataModule):
         return torch.rand(n, 3, SIZE, SIZE) * 2 - 1
 
 
-def fit(module: AnimeGANModule, tmp_path: Path | None = None, **trainer_args) -> pl.Trainer:
+def fit(module: AnimeGANModule, keys: tuple[str, ...] = V2_KEYS, **trainer_args) -> pl.Trainer:
+    """One quiet CPU ``trainer.fit`` of ``module`` on SyntheticData(keys); ``trainer_args`` override."""
     args = {
         "accelerator": "cpu",
         "max_epochs": 1,
@@ -58,7 +65,7 @@ def fit(module: AnimeGANModule, tmp_path: Path | None = None, **trainer_args) ->
         "num_sanity_val_steps": 0,
     }
     trainer = pl.Trainer(**(args | trainer_args))
-    trainer.fit(module, datamodule=SyntheticData())
+    trainer.fit(module, datamodule=SyntheticData(keys))
     return trainer
 
 

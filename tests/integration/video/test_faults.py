@@ -41,7 +41,7 @@ def noise_png(path: Path, h: int, w: int, seed: int = 0) -> Path:
     return path
 
 
-def stylize_command(*args: str | Path, fabricated_weights: Path) -> list[str]:
+def stylize_command(*args: str | Path, weights: Path) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -49,7 +49,7 @@ def stylize_command(*args: str | Path, fabricated_weights: Path) -> list[str]:
         "stylize",
         *map(str, args),
         "--weights",
-        str(fabricated_weights),
+        str(weights),
         "--device",
         "cpu",
         "--precision",
@@ -77,7 +77,7 @@ def test_file_size_limit_mid_video_and_on_an_image(tmp_path, clips, fabricated_w
     small = noise_png(tmp_path / "small.png", 24, 32)
     out = tmp_path / "out"
     done = subprocess.run(
-        stylize_command(clips["noisy"], big, small, "-o", out, fabricated_weights=fabricated_weights),
+        stylize_command(clips["noisy"], big, small, "-o", out, weights=fabricated_weights),
         preexec_fn=limit_file_size, capture_output=True, text=True, timeout=FAULT_TIMEOUT,
     )  # fmt: skip
     lines = error_lines(done.stderr)
@@ -148,7 +148,7 @@ def test_a_full_disk_stops_the_run(tmp_path, clips, fabricated_weights):
         first, last = noise_png(tmp_path / "first.png", 24, 32), noise_png(tmp_path / "last.png", 24, 32, 1)
         out = disk / "out"
         done = subprocess.run(
-            stylize_command(first, clips["noisy"], last, "-o", out, fabricated_weights=fabricated_weights),
+            stylize_command(first, clips["noisy"], last, "-o", out, weights=fabricated_weights),
             capture_output=True, text=True, timeout=FAULT_TIMEOUT,
         )  # fmt: skip
         assert done.returncode == 1, done.stderr
@@ -180,7 +180,7 @@ def wait_for_partial(folder: Path, child: subprocess.Popen, timeout: float = 60)
 def test_sigterm_and_ctrl_c_mid_video(tmp_path, clips, fabricated_weights, signum, status):
     out = tmp_path / "out"
     child = subprocess.Popen(
-        stylize_command(clips["long"], "-o", out, fabricated_weights=fabricated_weights), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stylize_command(clips["long"], "-o", out, weights=fabricated_weights), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
     try:
@@ -200,7 +200,7 @@ def test_sigterm_and_ctrl_c_mid_video(tmp_path, clips, fabricated_weights, signu
 @pytest.mark.slow
 def test_sigkill_mid_video_then_the_same_command(tmp_path, clips, fabricated_weights):
     out = tmp_path / "out"
-    command = stylize_command(clips["long"], "-o", out, fabricated_weights=fabricated_weights)
+    command = stylize_command(clips["long"], "-o", out, weights=fabricated_weights)
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     partial = wait_for_partial(out, child)
     child.kill()

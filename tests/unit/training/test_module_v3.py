@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import pytorch_lightning as pl
 import torch
-from torch.utils.data import DataLoader, Dataset
+from helpers.synthetic_training import V3_KEYS, SyntheticData
+from helpers.synthetic_training import fit as synthetic_fit
 
 from animegan.data.online_targets import OnlineTargets
 from animegan.nets.generator_v3 import V3Output
@@ -19,32 +20,8 @@ from animegan.training.runner import build_module
 from animegan.weights.io import extract_generator_state
 
 SIZE = 32
-KEYS = ("photo", "anime", "anime_gray", "smooth_gray", "superpixel", "smooth")
 SMALL = ["model=v3", "model.vgg.weights=random", "model.discriminator.ch=8", "model.val.style_sample=2",
          "model.fast.channels_last=false", "model.fast.fused_optimizer=false", "model.loss.targets.workers=0"]  # fmt: skip
-
-
-class SyntheticItems(Dataset):
-    def __init__(self, n: int, keys: tuple[str, ...]) -> None:
-        self.n, self.keys = n, keys
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
-        g = torch.Generator().manual_seed(i)
-        return {k: torch.rand(3, SIZE, SIZE, generator=g) * 2 - 1 for k in self.keys}
-
-
-class SyntheticData(pl.LightningDataModule):
-    def train_dataloader(self) -> DataLoader:
-        return DataLoader(SyntheticItems(4, KEYS), batch_size=2)
-
-    def val_dataloader(self) -> DataLoader:
-        return DataLoader(SyntheticItems(2, ("photo",)), batch_size=2)
-
-    def style_sample(self, n: int) -> torch.Tensor:
-        return torch.rand(n, 3, SIZE, SIZE) * 2 - 1
 
 
 @pytest.fixture
@@ -56,16 +33,12 @@ def make_module(cfg):
 
 
 def fit(module: AnimeGANModule, **trainer_args) -> pl.Trainer:
-    args = {"accelerator": "cpu", "max_epochs": 1, "logger": False, "enable_progress_bar": False,
-            "enable_model_summary": False, "enable_checkpointing": False, "num_sanity_val_steps": 0}  # fmt: skip
-    trainer = pl.Trainer(**(args | trainer_args))
-    trainer.fit(module, datamodule=SyntheticData())
-    return trainer
+    return synthetic_fit(module, keys=V3_KEYS, **trainer_args)
 
 
 def test_adversarial_step_is_g_then_d_on_the_updated_generator(make_module) -> None:
     module = make_module("adversarial")
-    photo = next(iter(SyntheticData().train_dataloader()))["photo"]
+    photo = next(iter(SyntheticData(V3_KEYS).train_dataloader()))["photo"]
     with torch.no_grad():
         before = module.generator.train()(photo)
     seen = {}
@@ -143,7 +116,9 @@ def test_checkpoint_holds_both_tails_and_resumes_at_the_step(make_module, tmp_pa
     resumed = make_module("adversarial")
     trainer = pl.Trainer(accelerator="cpu", max_epochs=2, logger=False, enable_progress_bar=False,
                          enable_checkpointing=False, limit_train_batches=1, limit_val_batches=0)  # fmt: skip
-    trainer.fit(resumed, datamodule=SyntheticData(), ckpt_path=tmp_path / "last.ckpt", weights_only=True)
+    trainer.fit(
+        resumed, datamodule=SyntheticData(V3_KEYS), ckpt_path=tmp_path / "last.ckpt", weights_only=True
+    )
     assert trainer.global_step == 4
 
 
