@@ -25,13 +25,13 @@ DEFAULT = "face_paint_512_v2"
 
 def generator(pretrained=True, device="cpu", progress=True, check_hash=True):
     """The port's generator (v2) with released (``True`` or a name), local or downloaded weights."""
-    from animegan.inference.hub import hub_generator
+    from animegan.inference.torch_hub import hub_generator
 
     return hub_generator(pretrained, KNOWN, DEFAULT, device=device, progress=progress, check_hash=check_hash)
 
 
 def face2paint(device="cpu", size=512, side_by_side=False):
     """``face2paint(model, pil_image) -> PIL image`` (size x size; 2*size x size side by side), as the port's."""
-    from animegan.inference.hub import make_face2paint
+    from animegan.inference.torch_hub import make_face2paint
 
     return make_face2paint(device=device, size=size, side_by_side=side_by_side)

@@ -24,8 +24,8 @@ import cv2
 import numpy as np
 from report import emit_json
 
-from animegan.data.cartoon import cartoonize
-from animegan.data.smoothing import edge_smooth
+from animegan.data.demo.cartoon import cartoonize
+from animegan.data.prepare.smoothing import edge_smooth
 
 FORMATS = (".png", ".jpg")
 

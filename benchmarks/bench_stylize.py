@@ -32,8 +32,8 @@ from port_model import PortGenerator, PortStylizer
 from report import emit_json
 
 from animegan.device import cpu_has_bf16
-from animegan.inference import int8
-from animegan.inference.precision import psnr
+from animegan.inference.runtimes import int8
+from animegan.inference.runtimes.precision import psnr
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import GeneratorV2
 

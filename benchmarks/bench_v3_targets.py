@@ -23,15 +23,15 @@ from hydra import compose, initialize_config_module
 from report import emit_json
 from torch.utils.data import DataLoader
 
-from animegan.data.online_targets import (
+from animegan.data.prepare.superpixels import SuperpixelSettings, superpixel_image
+from animegan.training.runner import build_module
+from animegan.training.targets_v3 import (
     L0Settings,
     NLMeansSettings,
     default_workers,
     l0_smooth,
     to_uint8_images,
 )
-from animegan.data.superpixels import SuperpixelSettings, superpixel_image
-from animegan.training.runner import build_module
 
 MODES = {"inline": ("process", 0), "thread": ("thread", None), "process": ("process", None)}
 

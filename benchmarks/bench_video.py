@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,9 +34,11 @@ from animegan.inference.stylizer import Stylizer
 from animegan.nets import GeneratorV2
 from animegan.video.pipeline import stylize_video
 from animegan.video.probe import read_frames
-from animegan.video.synthetic import make_test_video, pan_zoom
 from animegan.video.temporal import TemporalSmoother, flicker
 from animegan.video.warping_error import warping_error
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/helpers: the synthetic clips
+from helpers.synthetic_video import make_test_video, pan_zoom  # noqa: E402
 
 
 def generator(weights: str | None) -> tuple[torch.nn.Module, str]:

@@ -73,9 +73,9 @@ def main() -> int:
     weights = run_dir / "generator.pt"
 
     photo = data_dir / "val" / "val_000.jpg"
-    from animegan.video.synthetic import make_test_video
+    from animegan.data.demo.clip import make_demo_clip
 
-    clip = make_test_video(root / "clip.mp4", frames=36, fps=12, size=(256, 192), with_audio=True)
+    clip = make_demo_clip(root / "clip.mp4", frames=36, fps=12, size=(256, 192))
     stylize = [python, "-m", "animegan.cli", "stylize", "--weights", str(weights), "-o", str(out_dir)]
     timings["stylize"] = run([*stylize, str(photo), str(clip)], "stylize a photo and a video with sound")
     save_before_after(photo, next(out_dir.glob(f"{photo.stem}.*")), root / "before_after.png")

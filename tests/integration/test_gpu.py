@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from animegan.inference.precision import psnr
+from animegan.inference.runtimes.precision import psnr
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import Generator
 from animegan.weights.io import save_generator
@@ -31,7 +31,7 @@ def test_fp16_cuda_matches_fp32_within_35_db(weights: Path, astronaut: np.ndarra
 
 
 def test_fdr_training_with_16_mixed_on_gpu(tmp_path: Path, cfg) -> None:
-    from animegan.data.demo import make_demo_dataset
+    from animegan.data.demo.dataset import make_demo_dataset
     from animegan.training.runner import train
 
     data = make_demo_dataset(tmp_path / "data", n_photos=4, n_style=4, n_val=2, size=64)
@@ -80,7 +80,7 @@ def test_ddp_on_two_gpus_trains_both_stages(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from animegan.data.demo import make_demo_dataset
+    from animegan.data.demo.dataset import make_demo_dataset
 
     data = make_demo_dataset(tmp_path / "data", n_photos=8, n_style=8, n_val=2, size=64)
     run = tmp_path / "run"
@@ -97,7 +97,7 @@ def test_ddp_on_two_gpus_trains_both_stages(tmp_path: Path) -> None:
 
 def test_v3_fdr_training_with_16_mixed_on_gpu(tmp_path: Path, cfg) -> None:
     """AnimeGANv3 under fp16 autocast (the reference has no AMP): finite losses and a finite deployed generator."""
-    from animegan.data.demo import make_demo_dataset
+    from animegan.data.demo.dataset import make_demo_dataset
     from animegan.training.runner import train
     from animegan.weights.io import load_generator
 

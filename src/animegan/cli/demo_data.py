@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from animegan.data.demo import DEMO_STYLE, make_demo_dataset
+from animegan.data.demo.dataset import DEMO_STYLE, make_demo_dataset
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -6,8 +6,8 @@ import argparse
 import dataclasses
 import sys
 
-from animegan.data.download import REGISTRY, custom_source, describe_registry, fetch_and_install
-from animegan.data.prepare import default_workers
+from animegan.data.download.datasets import REGISTRY, custom_source, describe_registry, fetch_and_install
+from animegan.data.prepare.style import default_workers
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

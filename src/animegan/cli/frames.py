@@ -6,7 +6,7 @@ import argparse
 import sys
 from dataclasses import fields
 
-from animegan.data.frame_options import FITS, FrameOptions
+from animegan.frames.options import FITS, FrameOptions
 
 DEFAULTS = FrameOptions()
 
@@ -67,7 +67,7 @@ def _error(message: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from animegan.cli.prepare import print_report
-    from animegan.video.style_frames import build_style_set
+    from animegan.frames.style_frames import build_style_set
 
     try:
         options = options_from(args)

@@ -7,9 +7,9 @@ import argparse
 import sys
 
 from animegan.data.layout import resolve_style_root
-from animegan.data.prepare import default_workers, prepare_style_dir
-from animegan.data.prepare_v3 import prepare_photo_superpixels, prepare_salt_noise
-from animegan.data.reference_io import SMOOTH_PNG_LEVEL
+from animegan.data.prepare.reference_io import SMOOTH_PNG_LEVEL
+from animegan.data.prepare.style import default_workers, prepare_style_dir
+from animegan.data.prepare.v3 import prepare_photo_superpixels, prepare_salt_noise
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -1,6 +1,7 @@
-"""Data: the dataset layout, edge smoothing and data mean (prepare), downloads, the demo set, the datamodule.
+"""Data: the dataset layout on disk and its loading for training; preparing, downloading and the demo set in rooms.
 
-layout.py (paths, dataset.json), smoothing.py (vectorised CartoonGAN edge smoothing), datamean.py, prepare.py
-(parallel, idempotent), archives.py (safe zip/tar extraction), download.py (registry), cartoon.py + demo.py
-(the offline demo set), transforms.py, sampling.py (unpaired epochs, DDP split), datamodule.py.
+layout.py (paths, dataset.json), reading.py (indexed reads that survive vanished files), transforms.py, sampling.py
+(unpaired epochs, DDP split), datamodule.py (the LightningDataModule). Sub-rooms: ``prepare/`` (edge smoothing,
+data mean, superpixels, v3 extras: what ``animegan prepare`` writes), ``download/`` (public sets, safe archive
+extraction), ``demo/`` (the offline demo set and the demo's sample clip).
 """

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from animegan.atomic import atomic_write
-from animegan.data.superpixels import PHOTO_SUPERPIXELS
+from animegan.data.prepare.superpixels import PHOTO_SUPERPIXELS
 from animegan.imageio import is_image_path
 
 PHOTO_DIR = "train_photo"

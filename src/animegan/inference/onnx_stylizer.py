@@ -18,9 +18,9 @@ import cv2
 import numpy as np
 
 from animegan.errors import WeightsError
+from animegan.inference.runtimes.onnx_runtime import OnnxGenerator
 from animegan.inference.stylizer import MIN_SIDE
 from animegan.inference.tiling import ALIGN
-from animegan.weights.onnx_runtime import OnnxGenerator
 
 V3_MIN_SIDE = 256
 

@@ -12,8 +12,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from animegan.device import resolve_device
-from animegan.inference.precision import ExecutionPath, as_input, autocast, choose_path, prepared
-from animegan.inference.runtime import RuntimeSwitch
+from animegan.inference.runtimes.precision import ExecutionPath, as_input, autocast, choose_path, prepared
+from animegan.inference.runtimes.switch import RuntimeSwitch
 from animegan.inference.tiling import ALIGN, run_tiled
 
 MIN_SIDE = (

@@ -16,12 +16,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from animegan.data.online_targets import OnlineTargets, PendingTargets
 from animegan.nets import VGGFeatures
 from animegan.nets.generator_v3 import V3Output
 from animegan.training import losses
 from animegan.training.criterion import Batch, Criterion, LossAndLogs, PhaseSpec
 from animegan.training.losses_v3 import gray3, lab_color_loss, least_squares, style_terms, vgg_l1
+from animegan.training.targets_v3 import OnlineTargets, PendingTargets
 
 SUPPORT_REAL, SUPPORT_FAKE = 0.9, 0.1  # LSGAN targets of the support pair (the generator aims at 0.9)
 MAIN_REAL, MAIN_FAKE = 1.0, 0.0

@@ -201,7 +201,7 @@ def load_weights(path: str | Path, device: str = "cpu"):
     are returned on the CPU in eval mode."""
     path = Path(path)
     if path.suffix.lower() == ".onnx":
-        from animegan.weights.onnx_runtime import OnnxGenerator
+        from animegan.inference.runtimes.onnx_runtime import OnnxGenerator
 
         return OnnxGenerator(path, device=device)
     if not path.is_file():

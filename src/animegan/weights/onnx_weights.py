@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 
 from animegan.errors import WeightsError
+from animegan.inference.runtimes.onnx_runtime import INSTALL_HINT, V3_NAMES
 from animegan.weights.io import META, config_from_metadata, detect_arch
-from animegan.weights.onnx_runtime import INSTALL_HINT, V3_NAMES
 
 
 def state_from_onnx(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, object]]:

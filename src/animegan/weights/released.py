@@ -138,7 +138,7 @@ def _forget(path: Path) -> None:
 
 def _check_usable(entry: ReleasedWeights, path: Path) -> None:
     if entry.family == "onnx":
-        from animegan.weights.onnx_runtime import OnnxGenerator, import_onnxruntime
+        from animegan.inference.runtimes.onnx_runtime import OnnxGenerator, import_onnxruntime
 
         try:
             import_onnxruntime()

@@ -124,7 +124,7 @@ def test_bad_options_are_usage_errors(clip, tmp_path, capsys) -> None:
 def test_progress_bar_and_defaults_from_the_options(clip, tmp_path, capsys) -> None:
     from animegan.cli import build_parser
     from animegan.cli.frames import options_from
-    from animegan.data.frame_options import FrameOptions
+    from animegan.frames.options import FrameOptions
 
     args = build_parser().parse_args(["frames", "v.mp4", "--style", "S", "--root", "r"])
     assert options_from(args) == FrameOptions()

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from animegan.inference.precision import psnr
+from animegan.inference.runtimes.precision import psnr
 from animegan.inference.stylizer import Stylizer
 
 

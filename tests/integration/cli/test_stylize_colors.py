@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers.synthetic_video import make_test_video
 from PIL import Image
 from skimage.color import rgb2ycbcr
 
 from animegan.inference.colors import ColorAdjust
 from animegan.inference.stylizer import Stylizer
 from animegan.video.probe import read_frames
-from animegan.video.synthetic import make_test_video
 
 
 def chroma_error(a: np.ndarray, b: np.ndarray) -> float:

@@ -96,8 +96,9 @@ def test_export_then_convert_back_keeps_the_tf_mode(tmp_path, tf_release, capsys
 
 def test_onnx_generator_on_a_folder_and_a_video(tmp_path, write_png, rng, capsys):
     pytest.importorskip("onnxruntime")
+    from helpers.synthetic_video import make_test_video
+
     from animegan.video.probe import probe
-    from animegan.video.synthetic import make_test_video
 
     model = tmp_path / "AnimeGANv3_Fabricated.onnx"
     write_onnx(model)

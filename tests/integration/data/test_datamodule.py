@@ -11,7 +11,7 @@ import torch
 from hydra.utils import instantiate
 
 from animegan.data.datamodule import AnimeGANDataModule
-from animegan.data.demo import DEMO_STYLE, make_demo_dataset
+from animegan.data.demo.dataset import DEMO_STYLE, make_demo_dataset
 
 
 @pytest.fixture(scope="module")

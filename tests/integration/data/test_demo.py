@@ -13,7 +13,7 @@ from PIL import Image
 
 from animegan.cli import demo_data as demo_cli
 from animegan.cli import prepare as prepare_cli
-from animegan.data.demo import DEMO_STYLE, make_demo_dataset
+from animegan.data.demo.dataset import DEMO_STYLE, make_demo_dataset
 
 SMALL = {"n_photos": 6, "n_style": 5, "n_val": 3, "size": 64}
 

@@ -18,8 +18,8 @@ import pytest
 from PIL import Image
 
 from animegan.cli import download as download_cli
-from animegan.data.archives import extract_archive
-from animegan.data.download import REGISTRY, fetch_and_install
+from animegan.data.download.archives import extract_archive
+from animegan.data.download.datasets import REGISTRY, fetch_and_install
 from animegan.errors import DownloadError
 from animegan.fetch import sha256_of
 

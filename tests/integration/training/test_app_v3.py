@@ -23,8 +23,8 @@ TINY_V3 = ["data.image_size=32", "data.val_size=32", "data.batch_size=2", "data.
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from animegan.data.demo import make_demo_dataset
-    from animegan.data.prepare_v3 import prepare_salt_noise
+    from animegan.data.demo.dataset import make_demo_dataset
+    from animegan.data.prepare.v3 import prepare_salt_noise
 
     root = make_demo_dataset(tmp_path_factory.mktemp("demo-data"), n_photos=6, n_style=6, n_val=2, size=48)
     prepare_salt_noise(root / "Demo", quiet=True)  # experiment=v3_shinkai reads smooth_noise/

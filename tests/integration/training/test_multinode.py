@@ -20,7 +20,7 @@ RANK0_ONLY = ("checkpoints", "samples", "generator.pt", "val_distances.jsonl", "
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from animegan.data.demo import make_demo_dataset
+    from animegan.data.demo.dataset import make_demo_dataset
 
     return make_demo_dataset(tmp_path_factory.mktemp("demo-data"), n_photos=8, n_style=8, n_val=1, size=32)
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from animegan.data.demo import make_demo_dataset
+    from animegan.data.demo.dataset import make_demo_dataset
 
     # 6 photos, batch 2: 3 batches per epoch
     return make_demo_dataset(tmp_path_factory.mktemp("demo-data"), n_photos=6, n_style=6, n_val=1, size=32)

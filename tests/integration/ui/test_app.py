@@ -123,9 +123,9 @@ def test_requests_over_the_limits_get_a_clear_message(server, tmp_path) -> None:
 def test_api_stylize_video_keeps_sound_and_refuses_long_clips(server, tmp_path) -> None:
     from gradio_client import Client, handle_file
     from gradio_client.exceptions import AppError
+    from helpers.synthetic_video import make_test_video
 
     from animegan.video.probe import probe
-    from animegan.video.synthetic import make_test_video
 
     url, _, _ = server
     client = Client(url, verbose=False)

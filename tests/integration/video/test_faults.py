@@ -18,9 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.synthetic_video import make_test_video
 from PIL import Image
-
-from animegan.video.synthetic import make_test_video
 
 LIMIT = 64 * 1024  # RLIMIT_FSIZE for the "disk full" runs: bytes any one file may grow to
 FAULT_TIMEOUT = 120  # seconds: only a hang comes near this

@@ -8,12 +8,12 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from helpers.synthetic_video import make_test_video
 
 from animegan.errors import InputError
 from animegan.inference.stylizer import Stylizer
 from animegan.video.pipeline import stylize_video
 from animegan.video.probe import probe, read_frames
-from animegan.video.synthetic import make_test_video
 from animegan.video.temporal import flicker
 
 

@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from animegan.data.datamodule import AnimeGANDataModule
-from animegan.data.prepare import prepare_style_dir
+from animegan.data.prepare.style import prepare_style_dir
 from animegan.data.sampling import UnpairedSampler
 from animegan.errors import InputError
 

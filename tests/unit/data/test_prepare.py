@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from animegan.data.datamean import mean_shift
-from animegan.data.prepare import prepare_style_dir
-from animegan.data.smoothing import edge_smooth
+from animegan.data.prepare.datamean import mean_shift
+from animegan.data.prepare.smoothing import edge_smooth
+from animegan.data.prepare.style import prepare_style_dir
 from animegan.errors import InputError
 
 

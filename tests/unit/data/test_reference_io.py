@@ -12,9 +12,9 @@ import pytest
 from helpers.edge_smooth_reference import reference_file
 from PIL import Image
 
-from animegan.data import reference_io
-from animegan.data.prepare import prepare_style_dir
-from animegan.data.reference_io import ReferenceReader, libpng_gray, png_header
+from animegan.data.prepare import reference_io
+from animegan.data.prepare.reference_io import ReferenceReader, libpng_gray, png_header
+from animegan.data.prepare.style import prepare_style_dir
 from animegan.errors import InputError
 
 

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from animegan.data.smoothing import edge_mask, edge_smooth, gaussian_truncated, integer_gaussian_taps
+from animegan.data.prepare.smoothing import edge_mask, edge_smooth, gaussian_truncated, integer_gaussian_taps
 
 
 def reference_loop(bgr: np.ndarray, gray: np.ndarray, size: int) -> np.ndarray:

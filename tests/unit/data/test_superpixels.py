@@ -11,8 +11,13 @@ from PIL import Image
 from skimage import color, segmentation
 
 from animegan.cli import main
-from animegan.data.prepare_v3 import prepare_photo_superpixels
-from animegan.data.superpixels import PHOTO_SUPERPIXELS, SuperpixelSettings, segment_means, superpixel_image
+from animegan.data.prepare.superpixels import (
+    PHOTO_SUPERPIXELS,
+    SuperpixelSettings,
+    segment_means,
+    superpixel_image,
+)
+from animegan.data.prepare.v3 import prepare_photo_superpixels
 from animegan.errors import InputError
 
 
@@ -76,7 +81,7 @@ def test_cli_prepare_superpixels(tmp_path: Path, astronaut, capsys: pytest.Captu
 
 
 def test_salt_noise_whitens_int_p_hw_draws_inside_the_border() -> None:
-    from animegan.data.salt_noise import SALT_PROBABILITY, salt_noise
+    from animegan.data.prepare.salt_noise import SALT_PROBABILITY, salt_noise
 
     rgb = np.zeros((40, 30, 3), np.uint8)
     rng = np.random.default_rng(0)
@@ -91,8 +96,8 @@ def test_salt_noise_whitens_int_p_hw_draws_inside_the_border() -> None:
 
 def test_prepare_salt_noise_and_the_loader_reads_it(tmp_path: Path, astronaut) -> None:
     from animegan.data.datamodule import AnimeGANDataModule
-    from animegan.data.prepare import prepare_style_dir
-    from animegan.data.prepare_v3 import prepare_salt_noise
+    from animegan.data.prepare.style import prepare_style_dir
+    from animegan.data.prepare.v3 import prepare_salt_noise
 
     style = tmp_path / "Shinkai"
     for i in range(2):

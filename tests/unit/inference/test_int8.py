@@ -8,9 +8,9 @@ import torch
 
 from animegan.cli import main
 from animegan.errors import AnimeGANError
-from animegan.inference import int8, openvino_runtime
-from animegan.inference.precision import psnr
-from animegan.inference.runtime import RuntimeSwitch
+from animegan.inference.runtimes import int8, openvino_runtime
+from animegan.inference.runtimes.precision import psnr
+from animegan.inference.runtimes.switch import RuntimeSwitch
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import GeneratorV2
 

@@ -14,8 +14,8 @@ from helpers.onnx_models import write_onnx
 
 from animegan.errors import WeightsError
 from animegan.inference.onnx_stylizer import OnnxStylizer, v3_side
+from animegan.inference.runtimes.onnx_runtime import OnnxGenerator, providers_for
 from animegan.weights.io import load_weights
-from animegan.weights.onnx_runtime import OnnxGenerator, providers_for
 
 pytest.importorskip("onnxruntime")
 

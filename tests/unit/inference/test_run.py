@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-import warnings
 from pathlib import Path
 
 import pytest
@@ -76,15 +75,6 @@ def test_failures_are_classified_and_bugs_are_not_hidden(tmp_path) -> None:
     oom = describe_failure(job, RuntimeError("CUDA out of memory. Tried to allocate 2 GiB\nmore"))
     assert "out of memory" in oom and "--tile" in oom and "\n" not in oom
     assert describe_failure(job, KeyError("bug")) is None
-
-
-def test_readme_face_paste_import_still_works() -> None:
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always")
-        from animegan.inference.face_paste import FacePaster as Old
-    from animegan.faces.paste import FacePaster
-
-    assert Old is FacePaster
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ import torch
 from helpers.stylize_reference import reference_stylize
 
 from animegan.errors import AnimeGANError
-from animegan.inference import openvino_runtime
 from animegan.inference.export import onnx_bytes
-from animegan.inference.precision import psnr
-from animegan.inference.runtime import BREAK_EVEN_PIXELS, OPENVINO_MIN_IMAGE_PIXELS, RUNTIME_ENV
-from animegan.inference.runtime_cache import RuntimeCache
+from animegan.inference.runtimes import openvino_runtime
+from animegan.inference.runtimes.cache import RuntimeCache
+from animegan.inference.runtimes.precision import psnr
+from animegan.inference.runtimes.switch import BREAK_EVEN_PIXELS, OPENVINO_MIN_IMAGE_PIXELS, RUNTIME_ENV
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import GeneratorV1, GeneratorV2
 
@@ -175,7 +175,7 @@ def test_a_corrupt_or_wrong_entry_is_rebuilt(generator, tmp_path):
 
 
 def test_other_weights_or_versions_get_other_keys(generator, monkeypatch):
-    from animegan.inference.runtime_cache import weights_key
+    from animegan.inference.runtimes.cache import weights_key
 
     versions = {"torch": "2.0", "openvino": "1.0", "animegan": "0.1"}
     torch.manual_seed(8)

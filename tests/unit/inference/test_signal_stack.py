@@ -9,8 +9,8 @@ import textwrap
 
 import pytest
 
-from animegan.inference.openvino_runtime import available
-from animegan.inference.signal_stack import StackT, current_signal_stack, kept_signal_stack
+from animegan.inference.runtimes.openvino_runtime import available
+from animegan.inference.runtimes.signal_stack import StackT, current_signal_stack, kept_signal_stack
 
 
 def test_the_stack_set_inside_the_block_is_replaced_by_the_one_before() -> None:
@@ -27,7 +27,7 @@ def test_the_stack_set_inside_the_block_is_replaced_by_the_one_before() -> None:
 SCRIPT = textwrap.dedent(
     """
     import os, signal, sys, torch
-    from animegan.inference import openvino_runtime
+    from animegan.inference.runtimes import openvino_runtime
     from animegan.nets import GeneratorV2
     from animegan.signals import exit_status, signals_unwind
 

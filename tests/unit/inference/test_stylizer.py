@@ -10,7 +10,7 @@ import torch
 from helpers.stylize_reference import reference_stylize
 
 from animegan.errors import WeightsError
-from animegan.inference.precision import ExecutionPath, choose_path, psnr
+from animegan.inference.runtimes.precision import ExecutionPath, choose_path, psnr
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import GeneratorV1, GeneratorV2
 from animegan.weights.io import save_generator

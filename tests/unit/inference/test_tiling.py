@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from skimage.transform import resize
 
-from animegan.inference.precision import psnr
+from animegan.inference.runtimes.precision import psnr
 from animegan.inference.stylizer import Stylizer
 from animegan.inference.tiling import (
     PinnedStatsNorm,

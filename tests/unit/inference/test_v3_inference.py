@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from animegan.inference.export import export, run_exported
-from animegan.inference.precision import psnr
+from animegan.inference.runtimes.precision import psnr
 from animegan.inference.stylizer import Stylizer, to_tensor, to_uint8
 from animegan.inference.tiling import pinned_norms
 from animegan.nets import GeneratorV2, GeneratorV3

@@ -10,11 +10,11 @@ import torch
 from helpers import v3_reference as ref
 from hydra.utils import instantiate
 
-from animegan.data.online_targets import OnlineTargets
 from animegan.nets import GeneratorV3
 from animegan.nets.generator_v3 import V3Output
 from animegan.training.criterion_v3 import AnimeGANv3Criterion, StepBatch
 from animegan.training.phases import stage_phases
+from animegan.training.targets_v3 import OnlineTargets
 from animegan.weights.vgg import load_vgg
 
 SIZE = 32

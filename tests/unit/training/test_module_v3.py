@@ -12,11 +12,11 @@ import torch
 from helpers.synthetic_training import V3_KEYS, SyntheticData
 from helpers.synthetic_training import fit as synthetic_fit
 
-from animegan.data.online_targets import OnlineTargets
 from animegan.nets.generator_v3 import V3Output
 from animegan.training.callbacks import AtomicCheckpointIO
 from animegan.training.module import AnimeGANModule
 from animegan.training.runner import build_module
+from animegan.training.targets_v3 import OnlineTargets
 from animegan.weights.io import extract_generator_state
 
 SIZE = 32

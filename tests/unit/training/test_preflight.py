@@ -15,7 +15,7 @@ from animegan.training.runner import build_module, train
 
 @pytest.fixture(scope="module")
 def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from animegan.data.demo import make_demo_dataset
+    from animegan.data.demo.dataset import make_demo_dataset
 
     return make_demo_dataset(tmp_path_factory.mktemp("demo"), n_photos=4, n_style=4, n_val=1, size=32)
 

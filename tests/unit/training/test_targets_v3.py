@@ -14,8 +14,9 @@ import scipy.sparse.linalg as spla
 import torch
 from skimage import color, data, segmentation
 
-from animegan.data import online_targets
-from animegan.data.online_targets import (
+from animegan.data.prepare.superpixels import SuperpixelSettings
+from animegan.training import targets_v3 as online_targets
+from animegan.training.targets_v3 import (
     L0Settings,
     NLMeansSettings,
     OnlineTargets,
@@ -24,7 +25,6 @@ from animegan.data.online_targets import (
     superpixel_target,
     to_uint8_images,
 )
-from animegan.data.superpixels import SuperpixelSettings
 
 HAYAO_NL = {"h": 5, "h_color": 6, "template": 5, "search": 7}
 

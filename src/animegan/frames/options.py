@@ -9,7 +9,7 @@ FITS = ("crop", "resize")  # centre square crop, or the whole frame squeezed to 
 
 @dataclass(frozen=True)
 class FrameOptions:
-    """How style frames are chosen from a video and written (see ``animegan.video.style_frames``)."""
+    """How style frames are chosen from a video and written (see ``animegan.frames.style_frames``)."""
 
     every: float = 0.5  # seconds between candidate frames
     max_frames: int | None = None  # at most this many frames per video (candidates spread over its duration)

@@ -25,7 +25,7 @@ import numpy as np
 import scipy.fft
 import torch
 
-from animegan.data.superpixels import SuperpixelSettings, superpixel_image
+from animegan.data.prepare.superpixels import SuperpixelSettings, superpixel_image
 from animegan.errors import AnimeGANError
 
 BACKENDS = ("process", "thread")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from helpers.anime_clips import drawing
 
-from animegan.data.frame_options import FrameOptions
-from animegan.data.frame_select import (
+from animegan.frames.options import FrameOptions
+from animegan.frames.select import (
     Candidate,
     NearDuplicates,
     ShotBest,

@@ -9,11 +9,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from animegan.data.cartoon import cartoonize
+from animegan.data.demo.cartoon import cartoonize
 from animegan.data.layout import PHOTO_DIR, SMOOTH_DIR, STYLE_DIR, VAL_DIR
-from animegan.data.prepare import default_workers, prepare_style_dir
-from animegan.data.prepare_v3 import prepare_photo_superpixels
-from animegan.data.superpixels import PHOTO_SUPERPIXELS
+from animegan.data.prepare.style import default_workers, prepare_style_dir
+from animegan.data.prepare.superpixels import PHOTO_SUPERPIXELS
+from animegan.data.prepare.v3 import prepare_photo_superpixels
 from animegan.imageio import write_image
 
 DEMO_STYLE = "Demo"

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import cv2
 
-from animegan.data.datamean import mean_shift
 from animegan.data.layout import (
     INFO_FILE,
     PHOTO_DIR,
@@ -31,8 +30,9 @@ from animegan.data.layout import (
     resolve_style_root,
     write_info,
 )
-from animegan.data.reference_io import SMOOTH_PNG_LEVEL, ReferenceReader, write_like_reference
-from animegan.data.smoothing import edge_smooth
+from animegan.data.prepare.datamean import mean_shift
+from animegan.data.prepare.reference_io import SMOOTH_PNG_LEVEL, ReferenceReader, write_like_reference
+from animegan.data.prepare.smoothing import edge_smooth
 from animegan.errors import InputError
 from animegan.progress import make_progress
 

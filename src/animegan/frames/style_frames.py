@@ -13,8 +13,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from animegan.atomic import atomic_write
-from animegan.data.frame_options import FrameOptions
-from animegan.data.frame_select import (
+from animegan.data.layout import STYLE_DIR, list_images
+from animegan.errors import InputError
+from animegan.frames.options import FrameOptions
+from animegan.frames.select import (
     Candidate,
     NearDuplicates,
     ShotBest,
@@ -24,8 +26,6 @@ from animegan.data.frame_select import (
     to_square,
     without_bars,
 )
-from animegan.data.layout import STYLE_DIR, list_images
-from animegan.errors import InputError
 from animegan.imageio import read_image, write_image
 from animegan.progress import make_progress
 from animegan.video.formats import is_video_path
@@ -227,7 +227,7 @@ def build_style_set(
     on_failure: Callable[[str], None] | None = None,
 ) -> StyleSetReport:
     """Frames of every video into ``<root>/<style>/style/``, then ``prepare`` for ``smooth/`` and dataset.json."""
-    from animegan.data.prepare import prepare_style_dir
+    from animegan.data.prepare.style import prepare_style_dir
 
     style_root = Path(root) / style
     style_dir = style_root / STYLE_DIR

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from animegan.atomic import atomic_write
-from animegan.data.archives import extract_archive
+from animegan.data.download.archives import extract_archive
 from animegan.data.layout import SMOOTH_DIR, STYLE_DIR, list_images
-from animegan.data.prepare import PrepareReport, prepare_style_dir
+from animegan.data.prepare.style import PrepareReport, prepare_style_dir
 from animegan.errors import InputError
 from animegan.fetch import download
 

@@ -22,8 +22,8 @@ import torch
 from torch import nn
 
 from animegan.errors import AnimeGANError
-from animegan.inference import openvino_runtime
 from animegan.inference.options import RUNTIMES
+from animegan.inference.runtimes import openvino_runtime
 
 RUNTIME_ENV = "ANIMEGAN_RUNTIME"
 # pixels already run before OpenVINO is built (about two 512 x 512 photos; see above)

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from animegan.data.layout import PHOTO_DIR, SMOOTH_DIR, SMOOTH_NOISE_DIR, list_images, resolve_style_root
-from animegan.data.prepare import (
+from animegan.data.prepare.salt_noise import SALT_PROBABILITY, image_seed, salt_noise
+from animegan.data.prepare.style import (
     SKIPPED,
     UP_TO_DATE,
     WRITTEN,
@@ -19,8 +20,7 @@ from animegan.data.prepare import (
     run_all,
     tally,
 )
-from animegan.data.salt_noise import SALT_PROBABILITY, image_seed, salt_noise
-from animegan.data.superpixels import PHOTO_SUPERPIXELS, superpixel_image
+from animegan.data.prepare.superpixels import PHOTO_SUPERPIXELS, superpixel_image
 from animegan.errors import InputError
 from animegan.imageio import read_image, write_image
 

@@ -1,5 +1,5 @@
 """Choosing style frames from anime video: shot cuts, black/fade frames, letterbox bars, square crops, sharpness,
-near-duplicates. Pure numpy/OpenCV on RGB uint8 frames (the decoding lives in ``animegan.video.style_frames``).
+near-duplicates. Pure numpy/OpenCV on RGB uint8 frames (the decoding lives in ``animegan.frames.style_frames``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from animegan.data.frame_options import FITS
+from animegan.frames.options import FITS
 
 
 class ShotDetector:

@@ -21,9 +21,9 @@ from torch import nn
 
 from animegan.device import cpu_has_bf16
 from animegan.errors import AnimeGANError
-from animegan.inference.precision import MIN_PSNR_DB, calibration_image, psnr
-from animegan.inference.runtime_cache import RuntimeCache, weights_key
-from animegan.inference.signal_stack import kept_signal_stack
+from animegan.inference.runtimes.cache import RuntimeCache, weights_key
+from animegan.inference.runtimes.precision import MIN_PSNR_DB, calibration_image, psnr
+from animegan.inference.runtimes.signal_stack import kept_signal_stack
 
 FP32_TOLERANCE = 1e-3  # largest difference from PyTorch fp32 (output in [-1, 1]) accepted for an fp32 build
 OV_PRECISION = {"bf16": "bf16", "fp32": "f32", "int8": "bf16"}  # int8: its float layers in bf16 (or f32)
@@ -79,7 +79,7 @@ def _compile_onnx(model_bytes: bytes, precision: str) -> OpenVinoGenerator:
     core = ov.Core()
     model = core.read_model(model_bytes, b"")
     if precision == "int8":
-        from animegan.inference import int8
+        from animegan.inference.runtimes import int8
 
         model = int8.quantize(model)
     hint = OV_PRECISION[precision] if precision == "fp32" or cpu_has_bf16() else "f32"
@@ -166,7 +166,7 @@ def _first_agreeing(model_bytes: bytes, candidates: list[str], checks: Checks) -
 def require(device: torch.device, precision: str = "auto") -> None:
     """Raise one line when ``--runtime openvino`` (or ``--precision int8``) cannot be honoured here."""
     if precision == "int8":
-        from animegan.inference import int8
+        from animegan.inference.runtimes import int8
 
         if device.type != "cpu":
             raise AnimeGANError(f"--precision int8 runs on the CPU, not on {device}; use auto")

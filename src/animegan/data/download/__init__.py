@@ -1,0 +1,2 @@
+"""Public AnimeGAN datasets (``animegan download``): datasets.py (registry, download, prepare) and archives.py
+(safe zip/tar extraction)."""
