@@ -30,9 +30,10 @@ def run(args: argparse.Namespace) -> int:
     from animegan.weights.io import load_weights
 
     try:
-        generator = load_weights(released.resolve(args.weights, base_url=args.url))
-        if not hasattr(generator, "state_dict"):
+        source = released.resolve(args.weights, base_url=args.url)
+        if source.suffix.lower() == ".onnx":
             raise AnimeGANError(f"{args.weights}: already an ONNX model; export takes PyTorch or TF weights")
+        generator = load_weights(source)
         error = export(generator, args.output, args.format, check=not args.no_check)
     except AnimeGANError as exc:
         print(f"animegan export: error: {exc}", file=sys.stderr)

@@ -89,7 +89,7 @@ def run_download(args: argparse.Namespace) -> int:
 
 
 def run_convert(args: argparse.Namespace) -> int:
-    from animegan.weights.convert import convert_file
+    from animegan.weights.io import convert_file
 
     try:
         output, config = convert_file(args.source, args.output)

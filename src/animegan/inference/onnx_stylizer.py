@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 
 from animegan.errors import WeightsError
+from animegan.inference.pixels import MIN_SIDE
 from animegan.inference.runtimes.onnx_runtime import OnnxGenerator
-from animegan.inference.stylizer import MIN_SIDE
 from animegan.inference.tiling import ALIGN
 
 V3_MIN_SIDE = 256

@@ -8,41 +8,17 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from animegan.device import resolve_device
+from animegan.inference.onnx_stylizer import OnnxStylizer
+from animegan.inference.pixels import pad_to_multiple, to_tensor, to_uint8
+from animegan.inference.runtimes.onnx_runtime import OnnxGenerator
 from animegan.inference.runtimes.precision import ExecutionPath, as_input, autocast, choose_path, prepared
 from animegan.inference.runtimes.switch import RuntimeSwitch
 from animegan.inference.tiling import ALIGN, run_tiled
-
-MIN_SIDE = (
-    16  # smaller inputs are padded (replicate) up to this: the net needs a few pixels after two downsamples
-)
-
-
-def to_tensor(frames: Sequence[np.ndarray]) -> torch.Tensor:
-    """RGB uint8 HxWx3 frames of one size -> float NCHW in [-1, 1]."""
-    batch = torch.from_numpy(np.ascontiguousarray(np.stack(frames)))
-    return batch.permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
-
-
-def to_uint8(x: torch.Tensor) -> np.ndarray:
-    """Float NCHW in [-1, 1] -> uint8 NHWC (rounded)."""
-    x = x.float().add(1.0).mul_(127.5).round_().clamp_(0, 255)
-    return x.to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
-
-
-def pad_to_multiple(x: torch.Tensor, multiple: int = ALIGN, min_side: int = MIN_SIDE) -> torch.Tensor:
-    """Pad bottom/right to a multiple of ``multiple`` (and at least ``min_side``): reflect, or replicate if too small."""
-    h, w = x.shape[-2:]
-    target_h = max(min_side, -(-h // multiple) * multiple)
-    target_w = max(min_side, -(-w // multiple) * multiple)
-    pad_h, pad_w = target_h - h, target_w - w
-    if pad_h == 0 and pad_w == 0:
-        return x
-    mode = "reflect" if pad_h < h and pad_w < w else "replicate"
-    return F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
+from animegan.weights import released
+from animegan.weights.io import load_weights
 
 
 class Stylizer:
@@ -95,16 +71,11 @@ class Stylizer:
         """Build from weights: a file (ours, a Lightning checkpoint, the port's .pt, a converted .safetensors), a
         TF1 checkpoint (folder or ``.ckpt`` prefix), an ``.onnx`` generator (then an ``OnnxStylizer``) or a
         released name (downloaded once into the cache); ``None`` uses a cached released model if there is one."""
-        from animegan.weights import released
-        from animegan.weights.io import load_weights
-
         path: Path = released.resolve(weights, base_url=base_url, quiet=quiet)
-        generator = load_weights(path, device=str(device))
-        if not isinstance(generator, nn.Module):
-            from animegan.inference.onnx_stylizer import OnnxStylizer
-
-            return OnnxStylizer(generator, precision=precision, tile=kwargs.get("tile"))
-        stylizer = cls(generator, device=device, precision=precision, **kwargs)
+        if path.suffix.lower() == ".onnx":  # run as it is by ONNX Runtime (AnimeGANv3's releases, exports)
+            onnx = OnnxGenerator(path, device=str(device))
+            return OnnxStylizer(onnx, precision=precision, tile=kwargs.get("tile"))
+        stylizer = cls(load_weights(path), device=device, precision=precision, **kwargs)
         stylizer.weights_path = path
         return stylizer
 

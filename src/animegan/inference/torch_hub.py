@@ -16,7 +16,8 @@ from PIL import Image
 
 from animegan.errors import WeightsError
 from animegan.nets.generator import GeneratorV2
-from animegan.weights.io import detect_arch, extract_generator_state, load_generator_state
+from animegan.weights.formats import detect_arch
+from animegan.weights.io import extract_generator_state, load_generator_state
 
 Face2Paint = Callable[..., Image.Image]
 

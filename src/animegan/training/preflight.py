@@ -15,7 +15,9 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from animegan.errors import AnimeGANError
+from animegan.training.stage_plan import plan_stages
 from animegan.training.wandb_setup import check_wandb
+from animegan.weights.io import load_generator_state
 
 PROG = "animegan-train"
 
@@ -40,9 +42,6 @@ def check_data(data: DictConfig) -> None:
 
 def check_weights_files(cfg: DictConfig, run_dir: Path) -> None:
     """``init_generator`` loads as a generator of the configured architecture; the checkpoint to resume is readable."""
-    from animegan.training.runner import plan_stages
-    from animegan.weights.io import load_generator_state
-
     if cfg.get("init_generator"):
         load_generator_state(cfg.init_generator, expected_arch=cfg.model.generator.arch)
     plan_stages(cfg, run_dir)  # reads the checkpoint of resume=true / ckpt_path

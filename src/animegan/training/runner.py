@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,57 +16,13 @@ from animegan.device import cpu_has_bf16
 from animegan.errors import AnimeGANError, WeightsError
 from animegan.training.callbacks import AtomicCheckpointIO, export_generators
 from animegan.training.module import AnimeGANModule
-from animegan.training.phases import STAGES
 from animegan.training.preflight import check_run, unwrap_instantiation_error
+from animegan.training.stage_plan import plan_stages
 from animegan.training.timeline import logged_step, start_at
 from animegan.training.wandb_setup import prepare_wandb, sync_hint
 from animegan.weights.io import load_generator_state
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class StagePlan:
-    """A stage to fit, and the checkpoint it resumes from (None: a fresh start)."""
-
-    stage: str
-    ckpt_path: Path | None = None
-
-
-def checkpoint_stage(path: Path) -> str:
-    """The stage a Lightning checkpoint of ours was saved in (read with weights_only=True)."""
-    if not path.is_file():
-        raise WeightsError(f"{path}: checkpoint not found; expected RUN/checkpoints/<stage>/last.ckpt")
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file means the same to the user
-        raise WeightsError(f"{path}: not a loadable checkpoint ({type(exc).__name__})") from None
-    stage = checkpoint.get("animegan_stage") if isinstance(checkpoint, dict) else None
-    if stage not in STAGES:
-        raise WeightsError(f"{path}: not an animegan training checkpoint (no stage recorded)")
-    return stage
-
-
-def plan_stages(cfg: DictConfig, run_dir: Path) -> list[StagePlan]:
-    """Which stages to fit, and from where: a given checkpoint, the run dir's last checkpoints, or scratch."""
-    epochs = cfg.model.stages
-    fresh = [StagePlan("adversarial")] if epochs.adversarial_epochs > 0 else []
-    if cfg.get("ckpt_path"):
-        path = Path(cfg.ckpt_path)
-        stage = checkpoint_stage(path)
-        return [StagePlan(stage, path)] + (fresh if stage == "pretrain" else [])
-    if cfg.get("resume"):
-        for stage in reversed(STAGES):
-            last = run_dir / "checkpoints" / stage / "last.ckpt"
-            if last.is_file():
-                checkpoint_stage(last)  # readable, and ours: a corrupt one stops here, touching nothing
-                return [StagePlan(stage, last)] + (fresh if stage == "pretrain" else [])
-        raise WeightsError(
-            f"nothing to resume in {run_dir} (no checkpoints/<stage>/last.ckpt); "
-            "expected hydra.run.dir=RUN_DIR of an earlier run"
-        )
-    pretrain = [StagePlan("pretrain")] if epochs.pretrain_epochs > 0 and not cfg.get("init_generator") else []
-    return pretrain + fresh
 
 
 def stage_callbacks(cfg: DictConfig, stage: str) -> list[pl.Callback]:

@@ -23,8 +23,8 @@ import numpy as np
 import torch
 
 from animegan.errors import WeightsError
-from animegan.nets.generator import TF_V2, build_generator
-from animegan.weights.io import reference_shapes
+from animegan.nets.generator import TF_V2
+from animegan.weights.formats import reference_shapes
 from animegan.weights.tf_checkpoint import TFCheckpoint
 
 ROOT = "generator/G_MODEL/"
@@ -172,32 +172,3 @@ def convert_checkpoint(
             )
         state[key] = to_ours(checkpoint.read(name), kind)
     return state, {"arch": arch, **TF_CONFIGS[arch]}
-
-
-def convert_file(source: str | Path, output: str | Path) -> tuple[Path, dict[str, object]]:
-    """Convert ``source`` (a TF1 checkpoint folder or prefix, an ONNX v1/v2 generator, or any weights file we
-    load) into the safetensors file ``output`` with its config recorded; returns (output, config)."""
-    from animegan.weights.io import read_generator, save_generator
-    from animegan.weights.tf_checkpoint import checkpoint_prefix
-
-    source, output = Path(source), Path(output)
-    if output.suffix != ".safetensors":
-        raise WeightsError(
-            f"{output}: expected a .safetensors output (the format that records the generator config)"
-        )
-    prefix = None if source.is_file() else checkpoint_prefix(source)
-    if prefix is not None:
-        state, config = convert_checkpoint(prefix)
-    elif source.suffix.lower() == ".onnx":
-        from animegan.weights.onnx_weights import state_from_onnx
-
-        state, config = state_from_onnx(source)
-    elif source.is_dir():
-        raise WeightsError(f"{source}: folder holds no TF checkpoint (no 'checkpoint' file or *.index)")
-    else:
-        state, arch, recorded = read_generator(source)
-        config = {"arch": arch, **recorded}
-    arch = str(config.pop("arch"))
-    full = build_generator(arch, **config).config()  # the architecture's defaults filled in
-    save_generator(state, output, config=full, metadata={"animegan.source": source.name})
-    return output, full

@@ -1,5 +1,6 @@
 """Safe loading and saving of generator weights: our files, our Lightning checkpoints, the PyTorch port's files,
-converted TF checkpoints, TF checkpoints themselves and ONNX generators (``load_weights``, the one loader).
+converted TF checkpoints, TF checkpoints themselves and ONNX v1/v2 exports (``load_weights``, the one loader;
+``convert_file`` writes any of them as .safetensors). What the weights are is read in ``formats``.
 
 Every load goes through ``torch.load(..., weights_only=True)`` (or safetensors): a pickle that would run code is
 refused with one line, and nothing in it is executed. A ``.safetensors`` file records the generator's config
@@ -18,35 +19,13 @@ from torch import nn
 
 from animegan.atomic import atomic_write
 from animegan.errors import WeightsError
-from animegan.nets.generator import GENERATORS, build_generator, deployed
+from animegan.nets.generator import build_generator, deployed
+from animegan.weights.convert import convert_checkpoint
+from animegan.weights.formats import META, config_from_metadata, deployable_state, detect_arch
+from animegan.weights.onnx_weights import state_from_onnx
+from animegan.weights.tf_checkpoint import checkpoint_prefix
 
 CHECKPOINT_PREFIXES = ("generator.", "module.generator.", "model.generator.")
-META = "animegan."  # safetensors metadata keys: animegan.arch, animegan.upsample, animegan.norm_eps, ...
-CONFIG_KEYS = {"upsample": str, "norm_eps": float, "eval_norm": str}
-_reference_shapes: dict[str, dict[str, torch.Size]] = {}
-_training_keys: dict[str, set[str]] = {}
-
-
-def reference_shapes(arch: str) -> dict[str, torch.Size]:
-    """Key -> shape of a freshly built, deployed generator of ``arch`` (cached): what a weights file holds."""
-    if arch not in _reference_shapes:
-        _reference_shapes[arch] = {
-            k: v.shape for k, v in deployed(build_generator(arch)).state_dict().items()
-        }
-    return _reference_shapes[arch]
-
-
-def training_only_keys(arch: str) -> set[str]:
-    """Keys the training generator of ``arch`` has beyond the deployed one (v3: the support tail), cached."""
-    if arch not in _training_keys:
-        _training_keys[arch] = set(build_generator(arch).state_dict()) - set(reference_shapes(arch))
-    return _training_keys[arch]
-
-
-def deployable_state(state: Mapping[str, torch.Tensor], arch: str) -> dict[str, torch.Tensor]:
-    """``state`` without the training-only tensors of ``arch`` (a v3 checkpoint's support tail)."""
-    extra = training_only_keys(arch)
-    return {k: v for k, v in state.items() if k not in extra}
 
 
 def _read_file(path: Path) -> tuple[object, dict[str, str]]:
@@ -105,59 +84,6 @@ def extract_generator_state(obj: object, origin: str = "weights") -> dict[str, t
     return state
 
 
-def mismatches(state: Mapping[str, torch.Tensor], arch: str, limit: int = 3) -> list[str]:
-    """Human-readable differences between ``state`` and the ``arch`` generator (first ``limit`` of them)."""
-    expected = reference_shapes(arch)
-    problems = [f"missing {k}" for k in expected if k not in state]
-    problems += [f"unexpected {k}" for k in state if k not in expected]
-    problems += [
-        f"{k} has shape {tuple(state[k].shape)}, expected {tuple(shape)}"
-        for k, shape in expected.items()
-        if k in state and state[k].shape != shape
-    ]
-    return problems[:limit]
-
-
-def detect_arch(
-    state: Mapping[str, torch.Tensor], origin: str = "weights", expected: str | None = None
-) -> str:
-    """The generator architecture whose keys and shapes match ``state`` exactly; a clear error otherwise."""
-    candidates = [expected] if expected else list(GENERATORS)
-    for arch in candidates:
-        if not mismatches(deployable_state(state, arch), arch, limit=1):
-            return arch
-    closest = expected or max(GENERATORS, key=lambda a: len(set(state) & set(reference_shapes(a))))
-    if (
-        not expected
-        and len(set(state) & set(reference_shapes(closest))) < len(reference_shapes(closest)) // 2
-    ):
-        sample = ", ".join(list(state)[:3])
-        raise WeightsError(
-            f"{origin}: not an AnimeGAN generator (keys such as {sample} match neither "
-            f"{' nor '.join(GENERATORS)}); expected a {' or '.join(GENERATORS)} generator state dict"
-        )
-    details = "; ".join(mismatches(deployable_state(state, closest), closest))
-    raise WeightsError(
-        f"{origin}: not an AnimeGAN {closest} generator ({details}); expected a {closest} generator state dict"
-    )
-
-
-def config_from_metadata(metadata: dict[str, str], arch: str, origin: str) -> dict[str, object]:
-    """The generator config a file's metadata records (empty: the architecture's defaults)."""
-    config: dict[str, object] = {}
-    for key, kind in CONFIG_KEYS.items():
-        if META + key in metadata:
-            try:
-                config[key] = kind(metadata[META + key])
-            except ValueError:
-                raise WeightsError(f"{origin}: bad metadata {META}{key}={metadata[META + key]!r}") from None
-    try:
-        build_generator(arch, **config)
-    except (TypeError, ValueError) as exc:
-        raise WeightsError(f"{origin}: metadata names an unusable {arch} config ({exc})") from None
-    return config
-
-
 def read_generator(
     path: str | Path, expected_arch: str | None = None
 ) -> tuple[dict[str, torch.Tensor], str, dict[str, object]]:
@@ -194,31 +120,46 @@ def load_generator(
     return build_loaded(*read_generator(path, expected_arch)).to(map_location)
 
 
-def load_weights(path: str | Path, device: str = "cpu"):
-    """The generator of any supported weights: a weights file (ours, the port's, a Lightning checkpoint,
-    .safetensors), a TF1 checkpoint (folder, ``.ckpt`` prefix or its ``.index``: converted in memory) or an
-    ``.onnx`` generator (an ``OnnxGenerator`` whose ONNX Runtime providers follow ``device``). Torch generators
-    are returned on the CPU in eval mode."""
-    path = Path(path)
-    if path.suffix.lower() == ".onnx":
-        from animegan.inference.runtimes.onnx_runtime import OnnxGenerator
+def read_weights(source: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
+    """(state dict, config with ``arch``) of any supported weights: a TF1 checkpoint (folder, ``.ckpt`` prefix or
+    its ``.index``: converted in memory), an ONNX v1/v2 generator, or a weights file (ours, the port's, a
+    Lightning checkpoint, .safetensors)."""
+    source = Path(source)
+    prefix = None if source.is_file() else checkpoint_prefix(source)
+    if prefix is not None:
+        return convert_checkpoint(prefix)
+    if source.suffix.lower() == ".onnx":
+        return state_from_onnx(source)
+    if source.is_dir():
+        raise WeightsError(
+            f"{source}: folder holds no TF checkpoint (no 'checkpoint' file or *.index); "
+            "expected a weights file, a TF checkpoint folder or a .ckpt prefix"
+        )
+    state, arch, recorded = read_generator(source)
+    return state, {"arch": arch, **recorded}
 
-        return OnnxGenerator(path, device=device)
-    if not path.is_file():
-        from animegan.weights.tf_checkpoint import checkpoint_prefix
 
-        prefix = checkpoint_prefix(path)
-        if prefix is not None:
-            from animegan.weights.convert import convert_checkpoint
+def load_weights(path: str | Path) -> nn.Module:
+    """The generator of any supported weights (see ``read_weights``), on the CPU in eval mode. AnimeGANv3's ONNX
+    models have no PyTorch architecture: ONNX Runtime runs them (``inference.runtimes.onnx_runtime``)."""
+    state, config = read_weights(path)
+    arch = str(config.pop("arch"))
+    return build_loaded(state, arch, config)
 
-            state, config = convert_checkpoint(prefix)
-            return build_loaded(state, str(config.pop("arch")), config)
-        if path.is_dir():
-            raise WeightsError(
-                f"{path}: folder holds no TF checkpoint (no 'checkpoint' file or *.index); "
-                "expected a weights file, a TF checkpoint folder or a .ckpt prefix"
-            )
-    return load_generator(path)
+
+def convert_file(source: str | Path, output: str | Path) -> tuple[Path, dict[str, object]]:
+    """Convert ``source`` (a TF1 checkpoint folder or prefix, an ONNX v1/v2 generator, or any weights file we
+    load) into the safetensors file ``output`` with its config recorded; returns (output, config)."""
+    source, output = Path(source), Path(output)
+    if output.suffix != ".safetensors":
+        raise WeightsError(
+            f"{output}: expected a .safetensors output (the format that records the generator config)"
+        )
+    state, config = read_weights(source)
+    arch = str(config.pop("arch"))
+    full = build_generator(arch, **config).config()  # the architecture's defaults filled in
+    save_generator(state, output, config=full, metadata={"animegan.source": source.name})
+    return output, full
 
 
 def save_generator(

@@ -12,24 +12,38 @@ from pathlib import Path
 import torch
 
 from animegan.errors import WeightsError
-from animegan.inference.runtimes.onnx_runtime import INSTALL_HINT, V3_NAMES
-from animegan.weights.io import META, config_from_metadata, detect_arch
+from animegan.weights.formats import META, ONNX_INSTALL_HINT, config_from_metadata, detect_arch, onnx_family
+
+
+def read_onnx(path: str | Path):
+    """The parsed ONNX model of ``path`` (an ``onnx.ModelProto``); one line if it is not one."""
+    try:
+        import onnx
+    except ImportError:
+        raise WeightsError(f"reading ONNX weights needs the onnx package: {ONNX_INSTALL_HINT}") from None
+    try:
+        return onnx.load(str(path))
+    except Exception as exc:  # noqa: BLE001 - protobuf decode errors have several types
+        raise WeightsError(f"{path}: not an ONNX model ({str(exc).splitlines()[0][:120]})") from None
+
+
+def check_onnx(path: str | Path) -> None:
+    """Refuse, with one line, a file that is not a well-formed ONNX model (a damaged download)."""
+    import onnx
+
+    try:
+        onnx.checker.check_model(read_onnx(path))
+    except onnx.checker.ValidationError as exc:
+        raise WeightsError(f"{path}: not a usable ONNX model ({str(exc).splitlines()[0][:120]})") from None
 
 
 def state_from_onnx(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
     """(state dict, config with ``arch``) of a v1/v2 generator stored as ONNX."""
+    from onnx import numpy_helper
+
     path = Path(path)
-    try:
-        import onnx
-        from onnx import numpy_helper
-    except ImportError:
-        raise WeightsError(f"reading ONNX weights needs the onnx package: {INSTALL_HINT}") from None
-    try:
-        model = onnx.load(str(path))
-    except Exception as exc:  # noqa: BLE001 - protobuf decode errors have several types
-        raise WeightsError(f"{path}: not an ONNX model ({str(exc).splitlines()[0][:120]})") from None
-    names = " ".join([i.name for i in model.graph.input] + [o.name for o in model.graph.output]).lower()
-    if any(n in names for n in V3_NAMES):
+    model = read_onnx(path)
+    if onnx_family([i.name for i in model.graph.input] + [o.name for o in model.graph.output]) == "v3":
         raise WeightsError(
             f"{path}: an AnimeGANv3 model, which has no PyTorch architecture here to convert into; "
             "use it as it is with --weights"

@@ -138,21 +138,17 @@ def _forget(path: Path) -> None:
 
 def _check_usable(entry: ReleasedWeights, path: Path) -> None:
     if entry.family == "onnx":
-        from animegan.inference.runtimes.onnx_runtime import OnnxGenerator, import_onnxruntime
+        from animegan.weights.onnx_weights import check_onnx  # deferred: the registry stays torch-free
 
-        try:
-            import_onnxruntime()
-        except WeightsError:
-            return  # checked when it is first run, where the missing runtime is reported
-        OnnxGenerator(path, device="cpu")
+        check_onnx(path)
     else:
-        from animegan.weights.io import load_generator_state
+        from animegan.weights.io import load_generator_state  # deferred: torch, for downloads only
 
         load_generator_state(path, expected_arch=entry.arch)
 
 
 def _convert(entry: ReleasedWeights, prefix: Path, dest: Path) -> None:
-    from animegan.weights.convert import convert_checkpoint
+    from animegan.weights.convert import convert_checkpoint  # deferred: torch, for downloads only
     from animegan.weights.io import save_generator
 
     state, config = convert_checkpoint(prefix)

@@ -15,7 +15,6 @@ from helpers.onnx_models import write_onnx
 from animegan.errors import WeightsError
 from animegan.inference.onnx_stylizer import OnnxStylizer, v3_side
 from animegan.inference.runtimes.onnx_runtime import OnnxGenerator, providers_for
-from animegan.weights.io import load_weights
 
 pytest.importorskip("onnxruntime")
 
@@ -122,12 +121,12 @@ def test_providers_prefer_gpus_when_present() -> None:
 def test_missing_onnxruntime_names_the_extra(v3, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     with pytest.raises(WeightsError, match=r"pip install 'animegan\[onnx\]'"):
-        load_weights(v3[0])
+        OnnxGenerator(v3[0])
 
 
 def test_bad_onnx_file_is_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"not a model")
     with pytest.raises(WeightsError, match="not a usable ONNX model") as info:
-        load_weights(bad)
+        OnnxGenerator(bad)
     assert "\n" not in str(info.value)

@@ -11,8 +11,9 @@ import torch
 import torch.nn.functional as F
 
 from animegan.inference.export import export, run_exported
+from animegan.inference.pixels import to_tensor, to_uint8
 from animegan.inference.runtimes.precision import psnr
-from animegan.inference.stylizer import Stylizer, to_tensor, to_uint8
+from animegan.inference.stylizer import Stylizer
 from animegan.inference.tiling import pinned_norms
 from animegan.nets import GeneratorV2, GeneratorV3
 from animegan.nets.lade import LADE

@@ -9,7 +9,8 @@ import torch
 
 from animegan.errors import WeightsError
 from animegan.training import runner
-from animegan.training.runner import StagePlan, build_module, objective, plan_stages, stage_strategy
+from animegan.training.runner import build_module, objective, stage_strategy
+from animegan.training.stage_plan import StagePlan, plan_stages
 
 
 def test_objective_is_style_plus_weighted_content(cfg) -> None:

@@ -141,8 +141,7 @@ def test_unexpected_generator_variable(tf_weights, tmp_path) -> None:
 
 
 def test_convert_file_keeps_a_port_file_in_the_ports_mode(tmp_path) -> None:
-    from animegan.weights.convert import convert_file
-    from animegan.weights.io import load_generator
+    from animegan.weights.io import convert_file, load_generator
 
     torch.manual_seed(2)
     port = GeneratorV2().eval()

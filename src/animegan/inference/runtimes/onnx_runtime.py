@@ -14,9 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from animegan.errors import WeightsError
+from animegan.weights.formats import ONNX_INSTALL_HINT, onnx_family
 
-INSTALL_HINT = "pip install 'animegan[onnx]'"
-V3_NAMES = ("animeganv3_input", "generator_1/main/out_layer", "generator_main_out_layer")
 GPU_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider")
 
 
@@ -26,7 +25,7 @@ def import_onnxruntime():
         import onnxruntime
     except ImportError:
         raise WeightsError(
-            f"ONNX generators need ONNX Runtime, which is not installed: {INSTALL_HINT}"
+            f"ONNX generators need ONNX Runtime, which is not installed: {ONNX_INSTALL_HINT}"
         ) from None
     return onnxruntime
 
@@ -78,8 +77,7 @@ class OnnxGenerator:
         if inputs[0].type not in ("tensor(float)", "tensor(float16)"):
             raise WeightsError(f"{self.path}: input {self.input} is {inputs[0].type}, expected float")
         self.input_dtype = np.float16 if inputs[0].type == "tensor(float16)" else np.float32
-        names = (self.input + " " + self.output).lower()
-        self.family = "v3" if any(n in names for n in V3_NAMES) else "generic"
+        self.family = onnx_family([self.input, self.output])
         self.multiple = 16 if "tiny" in self.path.name.lower() else 8
 
     def _read_shape(self, shape: list) -> tuple[str, tuple[int, int] | None, bool]:

@@ -1,0 +1,40 @@
+"""Pixels in and out of the generators: RGB uint8 frames <-> float NCHW in [-1, 1], and the padding of a batch
+to the network's size multiple (read by ``Stylizer`` and ``OnnxStylizer``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from animegan.inference.tiling import ALIGN
+
+MIN_SIDE = (
+    16  # smaller inputs are padded (replicate) up to this: the net needs a few pixels after two downsamples
+)
+
+
+def to_tensor(frames: Sequence[np.ndarray]) -> torch.Tensor:
+    """RGB uint8 HxWx3 frames of one size -> float NCHW in [-1, 1]."""
+    batch = torch.from_numpy(np.ascontiguousarray(np.stack(frames)))
+    return batch.permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
+
+
+def to_uint8(x: torch.Tensor) -> np.ndarray:
+    """Float NCHW in [-1, 1] -> uint8 NHWC (rounded)."""
+    x = x.float().add(1.0).mul_(127.5).round_().clamp_(0, 255)
+    return x.to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+
+
+def pad_to_multiple(x: torch.Tensor, multiple: int = ALIGN, min_side: int = MIN_SIDE) -> torch.Tensor:
+    """Pad bottom/right to a multiple of ``multiple`` (and at least ``min_side``): reflect, or replicate if too small."""
+    h, w = x.shape[-2:]
+    target_h = max(min_side, -(-h // multiple) * multiple)
+    target_w = max(min_side, -(-w // multiple) * multiple)
+    pad_h, pad_w = target_h - h, target_w - w
+    if pad_h == 0 and pad_w == 0:
+        return x
+    mode = "reflect" if pad_h < h and pad_w < w else "replicate"
+    return F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
