@@ -4,6 +4,9 @@ Each module in ``COMMANDS`` defines ``register(subparsers)``, which adds its par
 (a callable taking the parsed arguments and returning an exit code). Exit codes: 0 all done, 1 some inputs
 failed (each named on stderr in one line), 2 usage error, 128 + N stopped by signal N (130 Ctrl-C, 143 SIGTERM,
 129 SIGHUP; unfinished outputs removed, one line).
+
+The sub-command modules import the library inside their ``run`` functions, on purpose: building the parser and
+``--help`` load no torch, OpenCV or PyAV.
 """
 
 from __future__ import annotations

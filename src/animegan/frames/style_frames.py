@@ -14,6 +14,7 @@ from pathlib import Path
 
 from animegan.atomic import atomic_write
 from animegan.data.layout import STYLE_DIR, list_images
+from animegan.data.prepare.style import prepare_style_dir
 from animegan.errors import InputError
 from animegan.frames.options import FrameOptions
 from animegan.frames.select import (
@@ -29,6 +30,8 @@ from animegan.frames.select import (
 from animegan.imageio import read_image, write_image
 from animegan.progress import make_progress
 from animegan.video.formats import is_video_path
+from animegan.video.frames import upright
+from animegan.video.probe import estimated_frames, open_input, rotation_of
 
 MANIFEST = "frames.json"
 CUT_WIDTH = 128  # frames are compared for cuts at this width
@@ -99,8 +102,6 @@ class Manifest:
 
 def _open_video(source: Path):
     """An open container with a video stream; a still image is refused like any other non-video."""
-    from animegan.video.probe import open_input
-
     container = open_input(source)
     name = container.format.name
     if name.endswith("_pipe") or name == "image2":
@@ -169,9 +170,6 @@ class ClipSampler:
         return self.report
 
     def _decode(self, container, on_start: Callable[[int | None], None], advance: Callable[[], None]) -> int:
-        from animegan.video.frames import upright
-        from animegan.video.probe import estimated_frames, rotation_of
-
         opts = self.options
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -227,8 +225,6 @@ def build_style_set(
     on_failure: Callable[[str], None] | None = None,
 ) -> StyleSetReport:
     """Frames of every video into ``<root>/<style>/style/``, then ``prepare`` for ``smooth/`` and dataset.json."""
-    from animegan.data.prepare.style import prepare_style_dir
-
     style_root = Path(root) / style
     style_dir = style_root / STYLE_DIR
     style_dir.mkdir(parents=True, exist_ok=True)

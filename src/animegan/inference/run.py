@@ -111,7 +111,7 @@ class StylizeRun:
 
     def face_paster(self, video: bool):
         """A new FacePaster for one input (tracking state is per video)."""
-        from animegan.faces.paste import FacePaster
+        from animegan.faces.paste import FacePaster  # deferred: dlib and the face models, only with --faces
 
         return FacePaster(face_stylizer=self.face_stylizer(), detector=self.options.detector, video=video)
 
@@ -162,6 +162,7 @@ class StylizeRun:
             )
 
     def video(self, job: Job) -> None:
+        # deferred: PyAV and OpenCV's optical flow load only when a video is among the inputs
         from animegan.video.pipeline import stylize_video
         from animegan.video.temporal import TemporalSmoother
 

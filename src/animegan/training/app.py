@@ -29,6 +29,7 @@ def silence_known_noise() -> None:
 @hydra.main(version_base="1.3", config_path="pkg://animegan.conf", config_name="train")
 def main(cfg: DictConfig) -> float | None:
     """Entry point of the console script; one line on stderr and exit 1 for errors a user can fix."""
+    # deferred: torch and Lightning load after Hydra has parsed the command line (--help, --cfg stay fast)
     from animegan.training.preflight import PROG, unwrap_instantiation_error
     from animegan.training.runner import train
 

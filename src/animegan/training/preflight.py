@@ -49,7 +49,7 @@ def check_weights_files(cfg: DictConfig, run_dir: Path) -> None:
 
 def check_run(cfg: DictConfig, run_dir: Path) -> None:
     """Everything a run needs that can be checked without writing anything; raise AnimeGANError (one line)."""
-    from animegan.weights.vgg import check_vgg_source
+    from animegan.weights.vgg import check_vgg_source  # deferred: torchvision, after the cheaper checks
 
     check_data(cfg.data)
     check_weights_files(cfg, run_dir)

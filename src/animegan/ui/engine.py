@@ -16,6 +16,8 @@ from animegan.inference.plan import Job
 from animegan.inference.run import StylizeRun
 from animegan.inference.stylizer import Stylizer
 from animegan.ui.live import LiveLoop
+from animegan.video.probe import open_input
+from animegan.weights import released
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,6 @@ class Engine:
     """Stylizers cached per weights; one request at a time per event (Gradio queues the rest)."""
 
     def __init__(self, options: StylizeOptions, weights: list[str], limits: Limits = Limits()) -> None:
-        from animegan.weights import released
-
         self.options, self.limits = dataclasses.replace(options, quiet=True), limits
         self.choices = list(dict.fromkeys([*weights, *released.RELEASED]))
         self.default_weights = weights[0] if weights else (released.default_cached() or self.choices[0])
@@ -113,8 +113,6 @@ class Engine:
 
     def video(self, source: Path, request: Request) -> tuple[Path, list[str]]:
         """The stylized video (sound kept) in the UI's output folder, and notes."""
-        from animegan.video.probe import open_input
-
         with open_input(source) as container:
             stream = container.streams.video[0]
             seconds = container.duration / 1_000_000 if container.duration else 0.0

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from animegan.atomic import atomic_path
+from animegan.weights.released import cache_root
 
 DISABLE_ENV = "ANIMEGAN_RUNTIME_CACHE"
 SUBDIR = "runtime"
@@ -42,8 +43,6 @@ class RuntimeCache:
     """Bytes by key in one folder; every failure to read or write is a miss, never an error."""
 
     def __init__(self, folder: str | Path | None = None) -> None:
-        from animegan.weights.released import cache_root
-
         self.folder = Path(folder) if folder is not None else cache_root() / SUBDIR
         self.enabled = os.environ.get(DISABLE_ENV, "1").strip().lower() not in ("0", "off", "false", "no")
 

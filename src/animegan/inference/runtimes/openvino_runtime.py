@@ -19,8 +19,11 @@ import numpy as np
 import torch
 from torch import nn
 
+import animegan
 from animegan.device import cpu_has_bf16
 from animegan.errors import AnimeGANError
+from animegan.inference import export
+from animegan.inference.runtimes import int8
 from animegan.inference.runtimes.cache import RuntimeCache, weights_key
 from animegan.inference.runtimes.precision import MIN_PSNR_DB, calibration_image, psnr
 from animegan.inference.runtimes.signal_stack import kept_signal_stack
@@ -79,8 +82,6 @@ def _compile_onnx(model_bytes: bytes, precision: str) -> OpenVinoGenerator:
     core = ov.Core()
     model = core.read_model(model_bytes, b"")
     if precision == "int8":
-        from animegan.inference.runtimes import int8
-
         model = int8.quantize(model)
     hint = OV_PRECISION[precision] if precision == "fp32" or cpu_has_bf16() else "f32"
     config = {
@@ -118,8 +119,6 @@ def versions() -> dict[str, str]:
     """The versions a cached export depends on."""
     import openvino
 
-    import animegan
-
     return {"torch": torch.__version__, "openvino": openvino.__version__, "animegan": animegan.__version__}
 
 
@@ -141,9 +140,7 @@ def build(
             if model is not None:
                 return model
             cache.forget(key)  # corrupt, or from a different export: made anew below
-        from animegan.inference.export import onnx_bytes
-
-        model_bytes = onnx_bytes(generator)
+        model_bytes = export.onnx_bytes(generator)
         model = _first_agreeing(model_bytes, candidates, checks)
         if model is not None:
             cache.store(key, model_bytes)
@@ -166,8 +163,6 @@ def _first_agreeing(model_bytes: bytes, candidates: list[str], checks: Checks) -
 def require(device: torch.device, precision: str = "auto") -> None:
     """Raise one line when ``--runtime openvino`` (or ``--precision int8``) cannot be honoured here."""
     if precision == "int8":
-        from animegan.inference.runtimes import int8
-
         if device.type != "cpu":
             raise AnimeGANError(f"--precision int8 runs on the CPU, not on {device}; use auto")
         int8.require()
