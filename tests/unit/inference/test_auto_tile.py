@@ -68,3 +68,32 @@ def test_oom_retries_with_smaller_tiles_and_leaves_no_partial_file(tmp_path: Pat
     with pytest.raises(oom):
         atomic_write(target, lambda p: auto_tile.with_oom_retry(always_oom, 256))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_stylizer_tile_auto_and_retry_on_out_of_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    from animegan.inference.stylizer import Stylizer
+
+    torch.manual_seed(0)
+    generator = Generator()
+    assert Stylizer(generator, device="cpu", precision="fp32", tile="auto").tile == 1024  # the CPU fallback
+    stylizer = Stylizer(generator, device="cpu", precision="fp32", tile=128, tile_overlap=8)
+    rgb = np.random.default_rng(0).integers(0, 256, (96, 160, 3), dtype=np.uint8)
+    reference = Stylizer(generator, device="cpu", precision="fp32", tile=64, tile_overlap=8)(rgb)
+    own = stylizer._eager_forward
+    oom = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
+    sizes: list[int] = []
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        sizes.append(max(x.shape[-2:]))
+        if len(sizes) > 1 and max(x.shape[-2:]) > 64 + 16:
+            raise oom("simulated")
+        return own(x)
+
+    def run_tiled_counting(x: torch.Tensor, tile: int) -> torch.Tensor:
+        sizes.clear()
+        return tiled(x, tile)
+
+    tiled = stylizer._tiled
+    monkeypatch.setattr(stylizer, "_eager_forward", forward)
+    monkeypatch.setattr(stylizer, "_tiled", run_tiled_counting)
+    np.testing.assert_array_equal(stylizer(rgb), reference)  # retried at tile 64: the same as a run at 64
