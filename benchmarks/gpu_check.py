@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 STAGES: dict[str, tuple[str, list[str], list[str]]] = {
     "train_v2": (
         "bench_train.py",
-        ["--batch", "12", "--size", "256", "--steps", "10", "--warmup", "3", "--rounds", "1"],
+        ["--batch", "12", "--size", "256", "--steps", "10", "--warmup", "3", "--rounds", "1", "--compile"],
         ["--batch", "1", "--size", "64", "--steps", "1", "--rounds", "1"],
     ),
     "train_v3": (
@@ -33,7 +33,16 @@ STAGES: dict[str, tuple[str, list[str], list[str]]] = {
     ),
     "stylize": (
         "bench_stylize.py",
-        ["--sizes", "512,1080p", "--compile", "--min-seconds", "4", "--memory-size", "7680x4320"],
+        [
+            "--sizes",
+            "512,1080p",
+            "--compile",
+            "--no-int8",
+            "--min-seconds",
+            "4",
+            "--memory-size",
+            "7680x4320",
+        ],
         [
             *["--sizes", "64", "--min-seconds", "0.05", "--peak-n", "128", "--peak-seconds", "0.05"],
             *["--e2e-sizes", "48", "--e2e-rounds", "1", "--memory", "64", "--memory-size", "200x120"],
