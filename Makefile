@@ -9,7 +9,7 @@ DEMO_DIR ?= demo
 export WANDB_MODE ?= offline
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup browser test test-fast lint format demo bench clean
+.PHONY: setup browser test test-fast lint format demo bench gpu-check clean
 # root installs system packages itself; anyone else through sudo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BROWSER_PACKAGES := chromium chromium-driver
@@ -50,6 +50,9 @@ format: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py --dir $(DEMO_DIR)
+
+gpu-check: $(STAMP)  ## GPU check (CPU smoke run without CUDA): make gpu-check OUT=folder
+	$(BIN)/python benchmarks/gpu_check.py $(or $(OUT),gpu_check)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_prepare.py

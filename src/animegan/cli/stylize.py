@@ -13,6 +13,19 @@ from animegan.inference.options import DETECTORS, PRECISIONS, RUNTIMES, StylizeO
 DEFAULTS = StylizeOptions()
 
 
+def tile_arg(text: str) -> int | str:
+    """``--tile``: a positive side in pixels, or ``auto`` (sized from free GPU memory)."""
+    if text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive tile side in pixels or 'auto', got {text!r}")
+    return value
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "stylize",
@@ -34,7 +47,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--precision", default=DEFAULTS.precision, choices=PRECISIONS, help="default %(default)s")
     add("--max-side", type=int, metavar="N", help="downscale inputs whose longer side exceeds N")
     add("--max-pixels", type=int, default=DEFAULTS.max_pixels, help="refuse larger images (bombs)")
-    add("--tile", type=int, metavar="N", help="process large images in N x N tiles (bounded memory)")
+    add(
+        "--tile",
+        type=tile_arg,
+        metavar="N|auto",
+        help="process large images in N x N tiles (bounded memory); auto: sized from free GPU memory",
+    )
     add(
         "--tile-overlap",
         type=int,

@@ -23,7 +23,7 @@ class StylizeOptions:
     precision: str = "auto"
     max_side: int | None = None  # downscale inputs whose longer side exceeds this
     max_pixels: int = DEFAULT_MAX_PIXELS  # refuse larger images (decompression bombs)
-    tile: int | None = None  # tile side for bounded memory on large images
+    tile: int | str | None = None  # tile side for bounded memory on large images, or "auto"
     tile_overlap: int = 32
     batch: int = 4  # video frames per inference batch
     crf: int = 18  # video quality, lower is better

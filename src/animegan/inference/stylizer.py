@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from animegan.device import resolve_device
+from animegan.inference import auto_tile
 from animegan.inference.onnx_stylizer import OnnxStylizer
 from animegan.inference.pixels import pad_to_multiple, to_tensor, to_uint8
 from animegan.inference.runtimes.onnx_runtime import OnnxGenerator
@@ -34,7 +35,7 @@ class Stylizer:
         generator: nn.Module,
         device: str | torch.device = "auto",
         precision: str = "auto",
-        tile: int | None = None,
+        tile: int | str | None = None,
         tile_overlap: int = 32,
         tile_stats_side: int = 512,
         compile: bool = False,
@@ -52,7 +53,7 @@ class Stylizer:
         wanted = "int8" if precision == "int8" else wanted
         self.runtime = RuntimeSwitch(generator, self.device, wanted, "torch" if compile else runtime)
         self.generator = prepared(generator, self.execution, self.device)
-        self.tile = tile
+        self.tile = self._auto_tile(tile_overlap) if tile == "auto" else tile
         self.weights_path: Path | None = None
         self.tile_overlap = tile_overlap
         self.tile_stats_side = tile_stats_side
@@ -100,24 +101,41 @@ class Stylizer:
     def _eager_forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward(x, eager=True)  # tiles swap norm modules: keep them away from a compiled graph
 
+    def _auto_tile(self, overlap: int) -> int:
+        """``--tile auto``: the tile that fits the free CUDA memory (see ``auto_tile``)."""
+        half = self.execution.precision in ("fp16", "bf16")
+        return auto_tile.auto_tile(self.device, overlap, torch.float16 if half else torch.float32)
+
+    def _tiled(self, x: torch.Tensor, tile: int) -> torch.Tensor:
+        with torch.inference_mode():
+            return torch.cat(
+                [
+                    run_tiled(
+                        self.generator,
+                        xi[None],
+                        self._eager_forward,
+                        tile,
+                        self.tile_overlap,
+                        self.tile_stats_side,
+                        self.multiple,
+                    )
+                    for xi in x
+                ]
+            )
+
     def _run(self, x: torch.Tensor) -> torch.Tensor:
+        """Untiled, or tiled above ``tile``; a CUDA out-of-memory error retries with smaller tiles."""
         if self.tile and max(x.shape[-2:]) > self.tile:
-            with torch.inference_mode():
-                return torch.cat(
-                    [
-                        run_tiled(
-                            self.generator,
-                            xi[None],
-                            self._eager_forward,
-                            self.tile,
-                            self.tile_overlap,
-                            self.tile_stats_side,
-                            self.multiple,
-                        )
-                        for xi in x
-                    ]
-                )
-        return self.forward(x)
+            return auto_tile.with_oom_retry(lambda tile: self._tiled(x, tile), self.tile)
+        try:
+            return self.forward(x)
+        except auto_tile.out_of_memory_errors():
+            if self.device.type != "cuda":
+                raise
+            torch.cuda.empty_cache()
+            return auto_tile.with_oom_retry(
+                lambda tile: self._tiled(x, tile), self._auto_tile(self.tile_overlap)
+            )
 
     def stylize_batch(self, frames: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Stylize RGB uint8 frames of one size in one batch; same sizes out."""

@@ -4,7 +4,7 @@
 
 | device | paths tried, fastest first                  |
 |--------|---------------------------------------------|
-| cuda   | fp16 autocast + channels_last, fp32         |
+| cuda   | fp16 autocast + channels_last, bf16 + channels_last, fp32 |
 | cpu with bf16 (AVX512-BF16 / AMX) | bf16 weights + channels_last, fp32 + channels_last |
 | other cpu | fp32 + channels_last                     |
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,8 +52,8 @@ class ExecutionPath:
 
 def candidate_paths(device: torch.device) -> list[ExecutionPath]:
     """Execution paths for ``auto``, fastest first (see the module docstring)."""
-    if device.type == "cuda":
-        return [ExecutionPath("fp16", True), ExecutionPath("fp32", False)]
+    if device.type == "cuda":  # fp16 and bf16 run at the same tensor-core rate; fp16 keeps more mantissa
+        return [ExecutionPath("fp16", True), ExecutionPath("bf16", True), ExecutionPath("fp32", False)]
     fast = [ExecutionPath("bf16", True)] if cpu_has_bf16() else []
     return [*fast, ExecutionPath("fp32", True)]
 
@@ -128,13 +129,29 @@ def calibrated_psnr(generator: nn.Module, path: ExecutionPath, device: torch.dev
     return psnr((reference.cpu() + 1) * 127.5, (candidate.cpu() + 1) * 127.5)
 
 
+def fastest_first(paths: list[ExecutionPath], seconds: Mapping[str, float] | None) -> list[ExecutionPath]:
+    """``paths`` ordered by a measured timing table (``str(path)`` -> seconds per image, e.g. from
+    ``benchmarks/gpu_check.py``); paths missing from it keep the documented order after the measured ones. The
+    plain fp32 fallback (last) stays last: it is the reference every other path is checked against."""
+    if not seconds:
+        return paths
+    *fast, fallback = paths
+    measured = sorted((p for p in fast if str(p) in seconds), key=lambda p: seconds[str(p)])
+    return [*measured, *(p for p in fast if str(p) not in seconds), fallback]
+
+
 def choose_path(
-    generator: nn.Module, device: torch.device, precision: str = "auto", min_psnr: float = MIN_PSNR_DB
+    generator: nn.Module,
+    device: torch.device,
+    precision: str = "auto",
+    min_psnr: float = MIN_PSNR_DB,
+    seconds: Mapping[str, float] | None = None,
 ) -> ExecutionPath:
-    """The execution path for ``precision``; for ``auto`` the fastest candidate meeting ``min_psnr``."""
+    """The execution path for ``precision``; for ``auto`` the fastest candidate (by ``seconds`` where measured,
+    else the documented order) whose output keeps ``min_psnr`` against fp32 on the calibration image."""
     if precision != "auto":
         return explicit_path(precision, device)
-    candidates = candidate_paths(device)
+    candidates = fastest_first(candidate_paths(device), seconds)
     for path in candidates[:-1]:
         if calibrated_psnr(generator, path, device) >= min_psnr:
             return path
