@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import netrc
 import os
+import urllib.request
 from pathlib import Path
 
 from omegaconf import DictConfig
@@ -44,8 +45,30 @@ def prepare_wandb(cfg: DictConfig) -> bool:
     if not os.environ.get("WANDB_MODE") and not has_wandb_credentials():
         os.environ["WANDB_MODE"] = "offline"
         print("wandb: no credentials found (WANDB_API_KEY or ~/.netrc): logging offline")
+    timeout = cfg.get("wandb_timeout_s")
+    if timeout and os.environ.get("WANDB_MODE", "online") == "online" and not wandb_reachable(float(timeout)):
+        os.environ["WANDB_MODE"] = "offline"
+        print(f"wandb: {wandb_url()} did not answer within {timeout} s: logging offline")
+    if timeout:
+        os.environ.setdefault("WANDB_INIT_TIMEOUT", str(timeout))  # wandb.init's own bound
     os.environ.setdefault("WANDB_DIR", str(cfg.paths.output_dir))
     return True
+
+
+def wandb_url() -> str:
+    """The wandb server in use (WANDB_BASE_URL or the public one)."""
+    return os.environ.get("WANDB_BASE_URL") or f"https://{WANDB_HOST}"
+
+
+def wandb_reachable(timeout: float) -> bool:
+    """True when the wandb server answers any HTTP response within ``timeout`` seconds."""
+    try:
+        with urllib.request.urlopen(wandb_url(), timeout=timeout):  # noqa: S310 - http(s) URL from config/env
+            return True
+    except urllib.error.HTTPError:
+        return True  # it answered
+    except (OSError, ValueError):
+        return False
 
 
 def sync_hint(run_dir: Path) -> str:

@@ -112,8 +112,10 @@ class ReferenceReader:
     def read(self, path: Path, gray: bool = True) -> StyleImage:
         """Decode ``path``; ``gray=False`` skips the grayscale (``gray`` is then the colour image's, unused)."""
         fmt, mode, (width, height) = header(path)
-        if width * height > self.max_pixels:
-            read_image(path, self.max_pixels)  # raises the one-line bomb message
+        if width * height > self.max_pixels or fmt in ("PNG", "JPEG"):
+            # stylize's rule (one-line InputError) before OpenCV, whose libjpeg would print a truncated file's
+            # "Premature end of JPEG file" raw to stderr and return the grey-padded image
+            read_image(path, self.max_pixels)
         bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if bgr is None or bgr.ndim != 3 or fmt not in ("PNG", "JPEG", "BMP", "WEBP", "TIFF"):
             return self._with_pillow(path)
