@@ -10,7 +10,7 @@ from PIL import Image
 SCRIPT = """
 import sys
 from pathlib import Path
-from animegan.data.reference_io import ReferenceReader
+from animegan.data.prepare.reference_io import ReferenceReader
 from animegan.errors import InputError
 for name in sys.argv[1:]:
     try:
