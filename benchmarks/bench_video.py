@@ -1,5 +1,5 @@
 """Benchmark video stylization: 1080p frames per second end to end and model-only, and ``--temporal``'s
-temporal consistency measured by the standard warping error (Lai et al. 2018, ``animegan.video.warping_error``).
+temporal consistency measured by the standard warping error (Lai et al. 2018, ``animegan.eval.warping_error``).
 
 - Speed: a 1920x1080 H.264 + AAC clip of a pan/zoom over a scikit-image photo (real, smooth camera motion).
   Model-only fps: the decoded frames through the default ``Stylizer`` (``--precision auto``; OpenVINO bf16 where
@@ -30,12 +30,12 @@ import numpy as np
 import torch
 from report import emit_json
 
+from animegan.eval.warping_error import warping_error
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import GeneratorV2
 from animegan.video.pipeline import stylize_video
 from animegan.video.probe import read_frames
 from animegan.video.temporal import TemporalSmoother, flicker
-from animegan.video.warping_error import warping_error
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/helpers: the synthetic clips
 from helpers.synthetic_video import make_test_video, pan_zoom  # noqa: E402

@@ -19,7 +19,18 @@ from collections.abc import Sequence
 from animegan.errors import AnimeGANError
 from animegan.signals import exit_status, signal_name, signals_unwind
 
-COMMANDS = ("stylize", "faces", "prepare", "frames", "ui", "download", "demo_data", "export", "weights")
+COMMANDS = (
+    "stylize",
+    "faces",
+    "prepare",
+    "frames",
+    "ui",
+    "download",
+    "demo_data",
+    "export",
+    "weights",
+    "eval",
+)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 

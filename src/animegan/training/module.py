@@ -35,7 +35,8 @@ class AnimeGANModule(pl.LightningModule):
     optimizer over its network at its lr. Each batch: one G(photo), the criterion's per-step inputs (v3: online
     targets), then the criterion's phases in order (v2: D then G on that G(photo); v3: G, then D on a regenerated
     G(photo)). ``optim``, ``fast`` and ``val`` are the plain ``model.*`` nodes; ``stages`` is read by the runner
-    and only recorded here, with the loss weights, so that checkpoints hold the whole schedule.
+    and only recorded here, with the loss weights, so that checkpoints hold the whole schedule; so is ``metrics``
+    (read by the ``style_metrics`` callback, ``animegan.eval.training_metric``).
     """
 
     def __init__(
@@ -51,6 +52,7 @@ class AnimeGANModule(pl.LightningModule):
         fast: Mapping[str, bool],
         val: Mapping[str, int],
         ema: Mapping[str, Any],
+        metrics: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.automatic_optimization = False
@@ -58,6 +60,7 @@ class AnimeGANModule(pl.LightningModule):
         self.generator = generator
         self.criterion = loss(vgg=vgg, discriminator=discriminator() if trains_discriminator(stage) else None)
         plain = {"stage": stage, "optim": optim, "stages": stages, "fast": fast, "val": val, "ema": ema}
+        plain |= {"metrics": dict(metrics or {})}
         self.save_hyperparameters(plain | {"loss": self.criterion.weights})  # no networks, no factories
         self.phases = stage_phases(stage, generator, self.criterion, optim)
         self.generator_ema = make_ema(generator, ema["decay"])

@@ -97,8 +97,12 @@ def build_loggers(cfg: DictConfig) -> list:
 
 
 def objective(metrics: dict[str, Any], cfg: DictConfig) -> float | None:
-    """What sweeps minimise: val style distance + content_weight * val content distance (last validation)."""
+    """What sweeps minimise at the last validation: ``objective.metric`` when set (e.g. val/kid_style), else
+    style_weight * val style distance + content_weight * val content distance."""
     weights = cfg.objective
+    if weights.get("metric"):
+        value = metrics.get(weights.metric)
+        return None if value is None else float(value)
     try:
         style, content = metrics["val/style_distance"], metrics["val/content_distance"]
     except KeyError:

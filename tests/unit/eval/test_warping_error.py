@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from skimage import data
 
-from animegan.video.warping_error import non_occluded, optical_flow, warp, warping_error
+from animegan.eval.warping_error import non_occluded, optical_flow, warp, warping_error
 
 DX, DY = 3, 2  # the view moves right/down by this per frame: content moves left/up
 
