@@ -17,6 +17,7 @@ from PIL import Image
 from animegan.errors import WeightsError
 from animegan.nets.generator import GeneratorV2
 from animegan.weights.formats import detect_arch
+from animegan.weights.hub import is_hub_spec, resolve_hub
 from animegan.weights.io import extract_generator_state, load_generator_state
 
 Face2Paint = Callable[..., Image.Image]
@@ -49,8 +50,10 @@ def _state_from_url(
 def hub_state(
     spec: str | os.PathLike, known: Mapping[str, str], device: torch.device, progress: bool, check_hash: bool
 ) -> dict[str, torch.Tensor]:
-    """Weights for ``spec``: a name in ``known`` (name -> URL), a local file, or a URL."""
+    """Weights for ``spec``: a name in ``known`` (name -> URL), a local file, ``hf://OWNER/REPO[/FILE]``, or a URL."""
     name = str(spec)
+    if is_hub_spec(name):
+        spec = resolve_hub(name)  # into the Hugging Face cache, then loaded as any local file
     if name not in known and (isinstance(spec, os.PathLike) or Path(name).exists()):
         state, _ = load_generator_state(spec, expected_arch="v2")
         return {k: v.to(device) for k, v in state.items()}

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from animegan.errors import DownloadError, WeightsError
 from animegan.fetch import download, sha256_of
+from animegan.weights.hub import is_hub_spec, resolve_hub
 from animegan.weights.registry import (
     DEFAULT_FACE_MODEL,
     DEFAULT_ORDER,
@@ -205,7 +206,7 @@ def default_cached() -> str | None:
 def how_to_get_weights() -> str:
     """One line telling a user how to obtain generator weights."""
     return (
-        "no generator weights given and none cached; pass --weights PATH|NAME, "
+        "no generator weights given and none cached; pass --weights PATH|NAME|hf://OWNER/REPO, "
         "or run `animegan weights download paprika` (needs internet), "
         "or train one (`animegan-train ...` writes RUN/generator.pt), or `make demo`"
     )
@@ -213,7 +214,9 @@ def how_to_get_weights() -> str:
 
 def resolve(spec: str | os.PathLike | None, base_url: str | None = None, quiet: bool = False) -> Path:
     """Weights for ``spec``: an existing path (file, TF checkpoint folder or prefix), a released name (cached or
-    downloaded) or the cached default."""
+    downloaded), ``hf://OWNER/REPO[/FILE][@REVISION]`` (``weights.hub``) or the cached default."""
+    if is_hub_spec(spec):
+        return resolve_hub(str(spec))
     if spec is None:
         name = default_cached()
         if name is None:
