@@ -90,8 +90,8 @@ def _offline() -> bool:
     return bool(is_offline() if is_offline else constants.HF_HUB_OFFLINE)
 
 
-def _listing(ref: HubRef) -> tuple[list[str], str | None]:
-    """(the repository's files, the commit they belong to): from the Hub, or the cached snapshot offline."""
+def _listing(ref: HubRef) -> list[str]:
+    """The repository's files at the revision: from the Hub, or from the cached snapshot offline."""
     from huggingface_hub import HfApi, snapshot_download  # deferred: only hf:// specs need huggingface_hub
 
     if _offline():
@@ -99,9 +99,9 @@ def _listing(ref: HubRef) -> tuple[list[str], str | None]:
             _hub_call(ref, lambda: snapshot_download(ref.repo, revision=ref.revision, local_files_only=True))
         )
         names = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
-        return sorted(names), folder.name
+        return sorted(names)
     info = _hub_call(ref, lambda: HfApi().model_info(ref.repo, revision=ref.revision))
-    return sorted(s.rfilename for s in info.siblings or []), info.sha
+    return sorted(s.rfilename for s in info.siblings or [])
 
 
 def _download(ref: HubRef, name: str) -> Path:
@@ -135,15 +135,14 @@ def _candidates(names: list[str]) -> list[str]:
 
 
 def choose_file(ref: HubRef) -> HubRef:
-    """``ref`` with its FILE filled in (and its revision pinned to the commit listed), or one line of candidates."""
-    names, commit = _listing(ref)
-    pinned = replace(ref, revision=commit or ref.revision)
-    named = _named_in(pinned, names)
+    """``ref`` with its FILE filled in, or one line listing the candidates."""
+    names = _listing(ref)
+    named = _named_in(ref, names)
     if named:
-        return replace(pinned, file=named)
+        return replace(ref, file=named)
     candidates = _candidates(names)
     if len(candidates) == 1:
-        return replace(pinned, file=candidates[0])
+        return replace(ref, file=candidates[0])
     listed = ", ".join(candidates[:12]) + (" ..." if len(candidates) > 12 else "") if candidates else "none"
     raise WeightsError(
         f"{ref}: config.json and the model card name no weights file; candidates: {listed}; "
@@ -165,15 +164,14 @@ def check_safe(ref: HubRef) -> None:
 def _fetch_checkpoint(ref: HubRef) -> Path:
     """A Lightning ``.ckpt`` file, or a TF1 checkpoint (``prefix.index`` + data, or a folder) with all its files;
     returns the local file, prefix or folder."""
-    names, commit = _listing(ref)
-    pinned, file = replace(ref, revision=commit or ref.revision), str(ref.file)
+    names, file = _listing(ref), str(ref.file)
     if file in names:
-        return _download(pinned, file)
+        return _download(ref, file)
     prefix = next((file[: -len(s)] for s in TF_SUFFIXES if file.endswith(s)), file)
     members = [n for n in names if n.startswith((f"{prefix}.", f"{prefix}/"))]
     if not members:
         raise WeightsError(f"{ref}: no such file, folder or TF checkpoint prefix in {ref.repo}")
-    local = [_download(pinned, name) for name in members][0]
+    local = [_download(ref, name) for name in members][0]
     root = local.parents[len(PurePosixPath(members[0]).parts) - 1]  # the snapshot folder of the commit
     return root / prefix
 
