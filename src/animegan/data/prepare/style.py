@@ -31,6 +31,7 @@ from animegan.data.layout import (
     write_info,
 )
 from animegan.data.prepare.datamean import mean_shift
+from animegan.data.prepare.digest import set_sha256
 from animegan.data.prepare.reference_io import SMOOTH_PNG_LEVEL, ReferenceReader, write_like_reference
 from animegan.data.prepare.smoothing import edge_smooth
 from animegan.errors import InputError
@@ -184,6 +185,10 @@ def prepare_style_dir(
             "n_smooth": len(good),
             "n_skipped": len(report.skipped),
             "n_photos": len(list_images(photos)) if photos.is_dir() else None,
+            "sha256_style": set_sha256(
+                style_dir
+            ),  # contents of style/ and the photos (data/prepare/digest.py)
+            "sha256_photos": set_sha256(photos),
             **mean_shift(good),
         }
         write_info(style_root, report.info)
