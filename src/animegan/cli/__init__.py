@@ -30,6 +30,7 @@ COMMANDS = (
     "export",
     "weights",
     "eval",
+    "push",
 )
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

@@ -1,4 +1,5 @@
-"""``animegan weights list|download|convert``: the released generators, the local cache, conversion to our format."""
+"""``animegan weights list|download|convert|card``: the released generators, the local cache, conversion to our
+format, model cards."""
 
 from __future__ import annotations
 
@@ -46,6 +47,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     convert.add_argument("-o", "--output", required=True, metavar="OUT", help="output .safetensors file")
     convert.set_defaults(func=run_convert)
+    card = actions.add_parser(
+        "card",
+        help="print or write the model card (README.md with Hub metadata) of any weights",
+        description="A training run (folder or its generator.pt) gets its run card with provenance and licence; a "
+        "released name its licence and source; any other file or hf:// spec what it records about itself.",
+    )
+    card.add_argument("weights", metavar="WEIGHTS", help="run folder, generator.pt, released name, file or hf://")
+    card.add_argument("-o", "--output", metavar="FILE", help="write the card here instead of printing it")
+    card.set_defaults(func=run_card)
     parser.set_defaults(func=run_list)
 
 
@@ -98,4 +108,20 @@ def run_convert(args: argparse.Namespace) -> int:
         return 1
     details = ", ".join(f"{k}={v}" for k, v in config.items())
     print(f"{output}: {details}")
+    return 0
+
+
+def run_card(args: argparse.Namespace) -> int:
+    from animegan.atomic import atomic_write
+    from animegan.hub.weights_card import weights_card
+
+    try:
+        text = weights_card(args.weights)
+    except AnimeGANError as exc:
+        print(f"animegan weights: error: {exc}", file=sys.stderr)
+        return 1
+    if args.output:
+        print(atomic_write(args.output, lambda p: p.write_text(text)))
+    else:
+        print(text, end="")
     return 0

@@ -14,6 +14,7 @@ from omegaconf import DictConfig
 
 from animegan.device import cpu_has_bf16
 from animegan.errors import AnimeGANError, WeightsError
+from animegan.hub.folder import write_hub_folder
 from animegan.training.callbacks import AtomicCheckpointIO, export_generators
 from animegan.training.module import AnimeGANModule
 from animegan.training.preflight import check_run, unwrap_instantiation_error
@@ -139,6 +140,7 @@ def train(cfg: DictConfig) -> float | None:
         raise WeightsError("no stage to run: model.stages.*_epochs are 0 and nothing to resume")
     if trainer.is_global_zero:
         written = export_generators(module, run_dir / "generator.pt")
+        written.append(write_hub_folder(run_dir, cfg, trainer.callback_metrics))  # RUN/hub/: animegan push
         print(f"run directory: {run_dir}")
         for path in written:
             print(f"{path.stem + ':':<15}{path}")
