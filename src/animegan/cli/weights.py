@@ -53,7 +53,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="A training run (folder or its generator.pt) gets its run card with provenance and licence; a "
         "released name its licence and source; any other file or hf:// spec what it records about itself.",
     )
-    card.add_argument("weights", metavar="WEIGHTS", help="run folder, generator.pt, released name, file or hf://")
+    card.add_argument(
+        "weights", metavar="WEIGHTS", help="run folder, generator.pt, released name, file or hf://"
+    )
     card.add_argument("-o", "--output", metavar="FILE", help="write the card here instead of printing it")
     card.set_defaults(func=run_card)
     parser.set_defaults(func=run_list)
