@@ -19,7 +19,6 @@ DISTANCES_FILE = "val_distances.jsonl"  # written by training.callbacks.SampleGr
 EVAL_FILES = ("eval.json", "eval/eval.json")  # `animegan eval -o RUN` or `-o RUN/eval`
 ANIMEGAN_LICENCE_LINK = "https://github.com/TachibanaYoshino/AnimeGANv2#license"
 ANIMEGAN_STYLES = {*V1_STYLES, *V2_STYLES}
-DATA_URLS = {s.url for s in REGISTRY.values() if not s.url.startswith(VGG_RELEASE)}  # AnimeGAN's data sets
 VGG_SOURCES = {
     "random": "random VGG19 features (offline demo; no pretrained VGG)",
     "imagenet": "torchvision VGG19 IMAGENET1K_V1",
@@ -82,10 +81,9 @@ def _read_json(path: Path) -> Any:
 def image_sets(data_root: Path, style: str) -> tuple[ImageSet, ImageSet]:
     """The style and photo sets of ``data_root`` as ``prepare`` recorded them (dataset.json) and the downloads."""
     info = _read_json(data_root / style / INFO_FILE) or {}
-    urls = tuple(sorted(recorded_hashes(data_root)))
-    base = style.removesuffix("-v1")
-    style_urls = tuple(u for u in urls if u in DATA_URLS and (base in u or u.endswith("dataset.zip")))
-    photo_urls = tuple(u for u in urls if u.endswith("dataset.zip"))  # the photos ship in dataset-1 only
+    urls = recorded_hashes(data_root)
+    style_urls = tuple(s.url for s in REGISTRY.values() if style in s.styles and s.url in urls)
+    photo_urls = tuple(u for u in (REGISTRY["photos"].url,) if u in urls)  # the photos ship in dataset-1 only
     return (
         ImageSet(style, info.get("n_style"), info.get("sha256_style"), style_urls),
         ImageSet(PHOTO_DIR, info.get("n_photos"), info.get("sha256_photos"), photo_urls),

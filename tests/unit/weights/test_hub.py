@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import pickle
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -205,3 +208,29 @@ def test_stylizer_and_torch_hub_take_hf_specs(hub) -> None:
     model = hub_generator("hf://alice/style/paprika.pt", {}, "unused")
     with torch.no_grad():
         torch.testing.assert_close(model(x), port_output(3, x), atol=1e-4, rtol=1e-4)
+
+
+def test_cli_reads_the_hubs_usual_environment(served, tmp_path: Path) -> None:
+    """In a fresh process: HF_ENDPOINT and HF_HOME pick the Hub and the cache, HF_HUB_OFFLINE=1 is honoured."""
+    from PIL import Image
+
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (24, 16), (200, 120, 40)).save(photo)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    env |= {"HF_ENDPOINT": served.url, "HF_HOME": str(tmp_path / "hf"), "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1"}
+    cli = [sys.executable, "-m", "animegan", "stylize", str(photo), "-o", str(tmp_path / "out.png")]
+    cpu = ["--device", "cpu", "--precision", "fp32", "--quiet"]
+    done = subprocess.run(
+        [*cli, "--weights", "hf://alice/style", *cpu], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert list((tmp_path / "hf" / "hub").glob("models--alice--style/snapshots/*/paprika.pt"))
+    env["HF_HUB_OFFLINE"] = "1"
+    done = subprocess.run(
+        [*cli, "--weights", "hf://alice/single", *cpu], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[0] == (
+        "animegan stylize: error: hf://alice/single: not in the Hugging Face cache and the Hub cannot be reached "
+        "(offline: HF_HUB_OFFLINE=1, or no network); run once online to cache it"
+    )
