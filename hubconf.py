@@ -5,7 +5,8 @@
     out = face2paint(model, pil_image)
 
 ``pretrained``: True (the port's default, face_paint_512_v2), one of the port's names, a local file
-(.pt/.ckpt/.safetensors, loaded safely) or a URL; False gives random weights.
+(.pt/.ckpt/.safetensors, loaded safely), ``hf://OWNER/REPO[/FILE]`` (Hugging Face Hub) or a URL; False gives
+random weights.
 """
 
 import importlib.util
