@@ -23,7 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "of the plain output, of --temporal and of the input.",
     )
     add = parser.add_argument
-    add("--weights", nargs="+", default=[], metavar="W", help="generator files or released names")
+    add(
+        "--weights", nargs="+", default=[], metavar="W", help="generator files, released names or hf:// specs"
+    )
     add("--photos", type=Path, metavar="DIR", help="folder of photos (stylized and compared)")
     add("--style", type=Path, metavar="DIR", help="folder of style images (anime frames)")
     add("-o", "--output", type=Path, metavar="OUT", help="output folder (eval.json, eval.md, eval.png)")

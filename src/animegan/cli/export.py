@@ -14,7 +14,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "checked against eager PyTorch (max abs difference <= 1e-4) before it is kept.",
     )
     parser.add_argument(
-        "--weights", required=True, help="generator file, TF checkpoint folder/prefix, or released name"
+        "--weights",
+        required=True,
+        help="generator file, TF checkpoint folder/prefix, released name or hf:// spec",
     )
     parser.add_argument("--format", choices=("onnx", "torchscript"), default="onnx", help="default onnx")
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="output file (.onnx / .pt)")

@@ -21,7 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add = parser.add_argument
     add("inputs", nargs="+", metavar="INPUT", help="image files or folders of images")
     add("-o", "--output", required=True, metavar="OUT", help="output folder")
-    add("--weights", default=DEFAULTS.face_weights, help="face model: file or released name (%(default)s)")
+    add(
+        "--weights",
+        default=DEFAULTS.face_weights,
+        help="face model: file, released name or hf:// spec (%(default)s)",
+    )
     add("--size", type=int, default=512, help="side of the aligned crop in pixels (default %(default)s)")
     add("--side-by-side", action="store_true", help="put the aligned input left of the result")
     add(

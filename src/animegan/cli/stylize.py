@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add(
         "--weights",
         help="generator file (.pt/.ckpt/.safetensors/.onnx), TF checkpoint folder or .ckpt prefix, or released "
-        "name (see `animegan weights list`)",
+        "name (see `animegan weights list`), or hf://OWNER/REPO[/FILE][@REV] (Hugging Face Hub)",
     )
     add("--url", help="folder URL holding released weight files (default: each file's source)")
     add("--device", default=DEFAULTS.device, help="auto, cpu, cuda, cuda:N (default %(default)s)")

@@ -22,7 +22,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--host", default="127.0.0.1", help="interface to bind (default %(default)s: this machine only)")
     add("--port", type=int, help="port (default: the first free one from 7860)")
     add(
-        "--weights", action="append", default=[], metavar="W", help="generator file or released name (repeat)"
+        "--weights",
+        action="append",
+        default=[],
+        metavar="W",
+        help="generator file, released name or hf:// spec (repeat)",
     )
     add("--face-weights", default=DEFAULTS.face_weights, help="face model (%(default)s)")
     add("--device", default=DEFAULTS.device, help="auto, cpu, cuda, cuda:N (default %(default)s)")
