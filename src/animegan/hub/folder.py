@@ -20,7 +20,7 @@ from typing import Any
 from animegan.atomic import atomic_write
 from animegan.errors import InputError
 from animegan.hub.card import LIBRARY, SAMPLE_FILE, WEIGHTS_FILE, run_card
-from animegan.hub.provenance import Provenance, provenance
+from animegan.hub.provenance import EVAL_FILES, Provenance, provenance
 from animegan.nets.generator import build_generator
 from animegan.weights.io import read_generator, save_generator
 
@@ -76,6 +76,8 @@ def write_hub_folder(
     ``metrics``; returns the folder."""
     run_dir = Path(run_dir)
     out = run_dir / HUB_DIR
+    if metrics is None:  # a rebuild: keep the figures the trainer logged when the folder was first written
+        metrics = (_read_json(out / "config.json") or {}).get("validation")
     training = plain_config(cfg)
     state, arch, _ = read_generator(run_dir / GENERATOR_FILE)
     config = generator_config(training, arch)
@@ -88,6 +90,7 @@ def write_hub_folder(
         "train_size": training.get("data", {}).get("image_size"),
         "style": prov.style.name,
         "license": prov.licence.hub_id,
+        "validation": prov.validation,
     }
     atomic_write(out / "config.json", lambda p: p.write_text(json.dumps(description, indent=2) + "\n"))
     sample = sample_image(run_dir)
@@ -98,12 +101,27 @@ def write_hub_folder(
     return out
 
 
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _stale(folder: Path, run_dir: Path) -> bool:
+    """Whether ``animegan eval`` wrote figures after the card was written (or its run's weights changed)."""
+    card = (folder / CARD_FILE).stat().st_mtime
+    newer = [run_dir / name for name in (*EVAL_FILES, GENERATOR_FILE)]
+    return any(p.is_file() and p.stat().st_mtime > card for p in newer)
+
+
 def ensure_hub_folder(run_dir: str | Path) -> Path:
-    """``run_dir/hub`` (or ``run_dir`` itself when it is a Hub folder); built from the run's saved Hydra config
-    when the run predates it. One line naming what is missing otherwise."""
+    """``run_dir/hub`` (or ``run_dir`` itself when it is a Hub folder), rebuilt from the run's saved Hydra config
+    when the run predates it or eval figures came later. One line naming what is missing otherwise."""
     run_dir = Path(run_dir)
     for folder in (run_dir, run_dir / HUB_DIR):
-        if all((folder / name).is_file() for name in REQUIRED):
+        complete = all((folder / name).is_file() for name in REQUIRED)
+        if complete and not (_stale(folder, run_dir) and (run_dir / HYDRA_CONFIG).is_file()):
             return folder
     if not (run_dir / GENERATOR_FILE).is_file():
         raise InputError(

@@ -113,7 +113,7 @@ def weights_card(spec: str) -> str:
     """The model card of ``spec``: a run, a released name, a file or an ``hf://`` spec."""
     run = _run_folder(spec)
     if run is not None:
-        return (ensure_hub_folder(run) / CARD_FILE).read_text()
+        return (ensure_hub_folder(run) / CARD_FILE).read_text()  # rebuilt if eval came later
     if spec in RELEASED and not Path(spec).exists():
         return released_card(RELEASED[spec])
     return file_card(spec, resolve(spec))

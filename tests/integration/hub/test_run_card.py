@@ -18,7 +18,6 @@ from huggingface_hub import metadata_load
 from safetensors import safe_open
 
 from animegan.cli import main
-from animegan.hub.folder import write_hub_folder
 from animegan.imageio import read_image
 from animegan.training.runner import train
 
@@ -96,17 +95,27 @@ def test_hub_folder_weights_config_and_card(run, data_dir: Path) -> None:
     assert "Not evaluated yet" in card
 
 
-def test_eval_figures_enter_the_card(run, tmp_path: Path) -> None:
+def test_eval_figures_later_rebuild_the_card_from_the_saved_config(run, tmp_path: Path, capsys) -> None:
+    from omegaconf import OmegaConf
+
     run_dir, cfg = run
     copy = tmp_path / "run"
     shutil.copytree(run_dir, copy)
+    (copy / ".hydra").mkdir()
+    OmegaConf.save(cfg, copy / ".hydra" / "config.yaml")  # what animegan-train's Hydra app saves
+    assert main(["weights", "card", str(copy)]) == 0
+    assert capsys.readouterr().out == (run_dir / "hub" / "README.md").read_text()  # up to date: as written
     document = {
         "protocol": {"size": 32},
         "models": [{"label": "generator.pt", "fid": 123.4, "kid_mean": 0.05}],
     }
     (copy / "eval.json").write_text(json.dumps(document))
-    card = (write_hub_folder(copy, cfg) / "README.md").read_text()
+    assert main(["weights", "card", str(copy)]) == 0
+    card = capsys.readouterr().out
     assert "| generator.pt | 123.4 | 0.05 |" in card and '"size": 32' in card
+    assert card == (copy / "hub" / "README.md").read_text()
+    before = json.loads((run_dir / "hub" / "config.json").read_text())["validation"]
+    assert json.loads((copy / "hub" / "config.json").read_text())["validation"] == before  # figures kept
 
 
 class Recorder:
