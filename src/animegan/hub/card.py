@@ -4,6 +4,7 @@ licence and how to use it. The metadata is written by ``huggingface_hub.ModelCar
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -102,6 +103,7 @@ def run_card(prov: Provenance, title: str, repo: str = "OWNER/REPO") -> str:
     generator = ", ".join(f"{k}={v}" for k, v in prov.generator_config.items())
     reasons = "\n".join(f"- {reason}" for reason in lic.reasons)
     config = yaml.safe_dump(prov.training_config, sort_keys=False, default_flow_style=False)
+    config = config.replace(str(Path.home()), "~")  # the card is published: no home folder names
     init = f"\n- started from: `{prov.init}`" if prov.init else ""
     return f"""{head}
 # {title}
