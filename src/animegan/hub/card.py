@@ -16,6 +16,7 @@ PIPELINE = "image-to-image"
 BASE_TAGS = ("animegan", "style-transfer", "anime", "image-to-image", "pytorch", "safetensors")
 WEIGHTS_FILE = "model.safetensors"
 SAMPLE_FILE = "sample.png"
+REPO_PLACEHOLDER = "OWNER/REPO"  # the usage lines' repo until `animegan push` names it
 
 
 def metadata_block(
@@ -92,7 +93,7 @@ stylizer = Stylizer.from_weights("hf://{repo}")
 `{WEIGHTS_FILE}` is a plain safetensors state dict; its metadata (`animegan.*`) records the generator config."""
 
 
-def run_card(prov: Provenance, title: str, repo: str = "OWNER/REPO") -> str:
+def run_card(prov: Provenance, title: str, repo: str = REPO_PLACEHOLDER) -> str:
     """The full model card of a trained run."""
     lic = prov.licence
     arch = str(prov.generator_config.get("arch", "v2"))

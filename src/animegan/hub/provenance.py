@@ -132,7 +132,7 @@ def last_validation(run_dir: Path, metrics: Mapping[str, Any] | None = None) -> 
         lines = [line for line in path.read_text().splitlines() if line.strip()]
         figures = _read_json_line(lines[-1]) if lines else {}
     for key, value in (metrics or {}).items():
-        if key.startswith("val/"):
+        if key.startswith("val/") and key.removeprefix("val/") not in figures:
             try:
                 figures[key] = round(float(value), 6)
             except (TypeError, ValueError):

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from animegan.atomic import atomic_write
 from animegan.errors import AnimeGANError, InputError
-from animegan.hub.folder import ensure_hub_folder
+from animegan.hub.card import REPO_PLACEHOLDER
+from animegan.hub.folder import CARD_FILE, ensure_hub_folder
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,13 @@ def _check_repo(repo: str) -> None:
         raise InputError(f"{repo}: expected a Hub repository id OWNER/REPO (without hf://)")
 
 
+def name_repo(card: Path, repo: str) -> None:
+    """Put the repository id into the card's usage lines (written as ``OWNER/REPO`` before the repo was known)."""
+    text = card.read_text()
+    if REPO_PLACEHOLDER in text:
+        atomic_write(card, lambda p: p.write_text(text.replace(REPO_PLACEHOLDER, repo)))
+
+
 def push(
     run_dir: str | Path,
     repo: str,
@@ -38,6 +47,7 @@ def push(
     folder to it in one commit. ``api``: an ``HfApi`` (default: a new one)."""
     _check_repo(repo)
     folder = ensure_hub_folder(run_dir)
+    name_repo(folder / CARD_FILE, repo)
     from huggingface_hub import HfApi, errors  # deferred: only push and hf:// specs need huggingface_hub
 
     api = api or HfApi()

@@ -132,10 +132,11 @@ class Recorder:
         return record
 
 
-def test_push_hands_the_hub_folder_to_huggingface_hub(run, monkeypatch, capsys) -> None:
+def test_push_hands_the_hub_folder_to_huggingface_hub(run, tmp_path, monkeypatch, capsys) -> None:
     import huggingface_hub
 
-    run_dir, _ = run
+    run_dir = tmp_path / "run"
+    shutil.copytree(run[0], run_dir)  # push names the repo in the card: leave the shared run as written
     recorder = Recorder()
     monkeypatch.setattr(huggingface_hub, "HfApi", lambda *a, **k: recorder)
     assert main(["push", str(run_dir), "alice/demo-style", "--private", "--revision", "v1"]) == 0
@@ -155,6 +156,8 @@ def test_push_hands_the_hub_folder_to_huggingface_hub(run, monkeypatch, capsys) 
         ),
     ]
     assert "--weights hf://alice/demo-style@v1" in capsys.readouterr().out
+    card = (run_dir / "hub" / "README.md").read_text()
+    assert "--weights hf://alice/demo-style\n" in card and "OWNER/REPO" not in card
     recorder.calls.clear()
     assert main(["push", str(run_dir), "hf://alice/x"]) == 1
     assert main(["push", str(run_dir / "samples"), "alice/x"]) == 1
