@@ -27,6 +27,8 @@ PHOTOS = ImageSet("train_photo", 10, None)
         (ImageSet("Demo", 1, None), PHOTOS, None, "mit"),
         (OWN, PHOTOS, None, "unknown"),
         (ImageSet("Demo", 1, None), PHOTOS, "hf://bob/base", "unknown"),
+        (ImageSet("Demo", 1, None), PHOTOS, "/home/u/.cache/animegan/weights/hayao.safetensors", "other"),
+        (ImageSet("Demo", 1, None), PHOTOS, "/runs/a/generator.pt", "unknown"),
     ],
 )
 def test_licence_follows_data_and_weights(

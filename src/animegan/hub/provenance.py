@@ -13,7 +13,8 @@ from typing import Any
 from animegan.data.download.datasets import REGISTRY, V1_STYLES, V2_STYLES, VGG_RELEASE, recorded_hashes
 from animegan.data.layout import INFO_FILE, PHOTO_DIR
 from animegan.weights.hub import is_hub_spec, parse
-from animegan.weights.registry import AUTHORS_LICENCE, PORT_PAPRIKA_LICENCE, RELEASED
+from animegan.weights.registry import AUTHORS_LICENCE, PORT_PAPRIKA_LICENCE, RELEASED, ReleasedWeights
+from animegan.weights.released import cached_path
 
 DISTANCES_FILE = "val_distances.jsonl"  # written by training.callbacks.SampleGrid
 EVAL_FILES = ("eval.json", "eval/eval.json")  # `animegan eval -o RUN` or `-o RUN/eval`
@@ -90,6 +91,14 @@ def image_sets(data_root: Path, style: str) -> tuple[ImageSet, ImageSet]:
     )
 
 
+def released_entry(init: str) -> ReleasedWeights | None:
+    """The released generator ``init`` names, by name or by the file name it has in the weights cache."""
+    if init in RELEASED:
+        return RELEASED[init]
+    name = Path(init).name
+    return next((e for e in RELEASED.values() if cached_path(e.name).name == name), None)
+
+
 def licence_for(style: ImageSet, photos: ImageSet, init: str | None) -> Licence:
     """The licence that follows from the data and the starting weights (non-commercial wherever AnimeGAN's
     data sets or weights went in)."""
@@ -98,7 +107,7 @@ def licence_for(style: ImageSet, photos: ImageSet, init: str | None) -> Licence:
         reasons.append(f"style set {style.name}: AnimeGAN's data set (anime film frames)")
     if photos.sources:
         reasons.append("photos: AnimeGAN's dataset-1 train_photo/")
-    entry = RELEASED.get(str(init)) if init else None
+    entry = released_entry(init) if init else None
     if entry is not None and entry.licence in (AUTHORS_LICENCE, PORT_PAPRIKA_LICENCE):
         reasons.append(f"fine-tuned from the released {entry.name} ({entry.licence})")
     if reasons:

@@ -22,6 +22,7 @@ from animegan.errors import WeightsError
 from animegan.nets.generator import build_generator, deployed
 from animegan.weights.convert import convert_checkpoint
 from animegan.weights.formats import META, config_from_metadata, deployable_state, detect_arch
+from animegan.weights.hub import is_hub_spec, resolve_hub
 from animegan.weights.onnx_weights import state_from_onnx
 from animegan.weights.tf_checkpoint import checkpoint_prefix
 
@@ -87,8 +88,8 @@ def extract_generator_state(obj: object, origin: str = "weights") -> dict[str, t
 def read_generator(
     path: str | Path, expected_arch: str | None = None
 ) -> tuple[dict[str, torch.Tensor], str, dict[str, object]]:
-    """Read a weights file safely; return (state dict, architecture, config from its metadata)."""
-    path = Path(path)
+    """Read a weights file (or ``hf://`` spec) safely; return (state dict, architecture, config from its metadata)."""
+    path = resolve_hub(path) if is_hub_spec(path) else Path(path)
     obj, metadata = _read_file(path)
     state = extract_generator_state(obj, origin=str(path))
     recorded = metadata.get(META + "arch")
@@ -123,8 +124,8 @@ def load_generator(
 def read_weights(source: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
     """(state dict, config with ``arch``) of any supported weights: a TF1 checkpoint (folder, ``.ckpt`` prefix or
     its ``.index``: converted in memory), an ONNX v1/v2 generator, or a weights file (ours, the port's, a
-    Lightning checkpoint, .safetensors)."""
-    source = Path(source)
+    Lightning checkpoint, .safetensors), also as ``hf://OWNER/REPO[/FILE][@REV]``."""
+    source = resolve_hub(source) if is_hub_spec(source) else Path(source)
     prefix = None if source.is_file() else checkpoint_prefix(source)
     if prefix is not None:
         return convert_checkpoint(prefix)

@@ -5,6 +5,7 @@ one-line errors, and the loaded generator checked against the PyTorch port's ind
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import pickle
@@ -234,3 +235,16 @@ def test_cli_reads_the_hubs_usual_environment(served, tmp_path: Path) -> None:
         "animegan stylize: error: hf://alice/single: not in the Hugging Face cache and the Hub cannot be reached "
         "(offline: HF_HUB_OFFLINE=1, or no network); run once online to cache it"
     )
+
+
+def test_every_loader_and_the_card_take_hf_specs(hub) -> None:
+    """init_generator (load_generator_state), load_weights and `weights card` read hf:// like a path."""
+    from animegan.hub.weights_card import weights_card
+    from animegan.weights.io import load_generator_state
+
+    loaded, arch = load_generator_state("hf://alice/style", expected_arch="v2")
+    assert arch == "v2" and all(torch.equal(loaded[k], v) for k, v in state(3).items())
+    card = weights_card("hf://alice/style/paprika.pt")
+    path = released.resolve("hf://alice/style/paprika.pt")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() in card and "license: unknown" in card
+    assert "--weights hf://alice/style/paprika.pt" in card
