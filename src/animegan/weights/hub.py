@@ -122,7 +122,11 @@ def _named_in(ref: HubRef, names: list[str]) -> str | None:
     if "README.md" in names:
         from huggingface_hub import metadata_load  # deferred: only hf:// specs need huggingface_hub
 
-        named = (metadata_load(_download(ref, "README.md")) or {}).get(WEIGHTS_KEY)
+        card = _download(ref, "README.md")
+        try:
+            named = (metadata_load(card) or {}).get(WEIGHTS_KEY)
+        except Exception:  # noqa: BLE001 - a card with broken YAML names nothing; the candidates are listed
+            named = None
         if isinstance(named, str) and named:
             return named
     return None
