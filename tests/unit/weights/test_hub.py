@@ -204,8 +204,17 @@ def test_stylizer_and_torch_hub_take_hf_specs(hub) -> None:
     from animegan.inference.torch_hub import hub_generator
 
     x = torch.rand(1, 3, 32, 32) * 2 - 1
+    from animegan.inference.options import StylizeOptions
+    from animegan.ui.engine import Engine
+
     stylizer = Stylizer.from_weights("hf://alice/style", device="cpu", precision="fp32")
     assert stylizer.weights_path is not None and stylizer.weights_path.name == "paprika.pt"
+    engine = Engine(StylizeOptions(device="cpu", precision="fp32"), ["hf://alice/style"])  # animegan ui
+    assert (
+        engine.default_weights == "hf://alice/style"
+        and engine.label("hf://alice/style") == "hf://alice/style"
+    )
+    assert engine.stylizer("hf://alice/style").weights_path == stylizer.weights_path
     model = hub_generator("hf://alice/style/paprika.pt", {}, "unused")
     with torch.no_grad():
         torch.testing.assert_close(model(x), port_output(3, x), atol=1e-4, rtol=1e-4)
