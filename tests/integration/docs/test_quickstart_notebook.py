@@ -8,8 +8,6 @@ verification. ``QUICKSTART_FABRICATED_WEIGHTS=1`` makes the notebook label those
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import av
@@ -34,11 +32,18 @@ SMALL = {  # the notebook's parameters for a cheap run (QUICKSTART_<name>)
     "DEMO_PHOTOS": "6",
     "DEMO_STYLE_IMAGES": "6",
     "DEMO_SIZE": "48",
-    "TRAIN_OVERRIDES": " ".join([
-        "data.image_size=32", "data.val_size=32", "data.batch_size=2", "data.val_count=2",
-        "model.stages.pretrain_epochs=1", "model.stages.adversarial_epochs=1", "model.val.style_sample=4",
-        "trainer.check_val_every_n_epoch=1", "callbacks.progress_bar=null",
-    ]),  # fmt: skip
+    "TRAIN_OVERRIDES": " ".join(
+        [
+            "data.image_size=32",
+            "data.val_size=32",
+            "data.batch_size=2",
+            "data.val_count=2",
+            "model.stages.pretrain_epochs=1",
+            "model.stages.adversarial_epochs=1",
+            "model.val.style_sample=4",
+            "trainer.check_val_every_n_epoch=1",
+        ]
+    ),  # fmt: skip
 }
 
 
@@ -57,11 +62,15 @@ def outputs_text(notebook: nbformat.NotebookNode) -> str:
     return "".join(texts)
 
 
-def test_quickstart_runs_offline_with_fabricated_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_quickstart_runs_offline_with_fabricated_weights(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     served, work = tmp_path / "served", tmp_path / "work"
     serve_fabricated_releases(served)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    assert "parameters" in notebook.cells[2].metadata.get("tags", [])  # the first code cell holds the parameters
+    assert "parameters" in notebook.cells[2].metadata.get(
+        "tags", []
+    )  # the first code cell holds the parameters
     for name, value in {**SMALL, "WORK_DIR": str(work), "FABRICATED_WEIGHTS": "1"}.items():
         monkeypatch.setenv(f"QUICKSTART_{name}", value)
     monkeypatch.setenv("ANIMEGAN_CACHE", str(tmp_path / "cache"))
