@@ -68,9 +68,9 @@ def test_quickstart_runs_offline_with_fabricated_weights(
     served, work = tmp_path / "served", tmp_path / "work"
     serve_fabricated_releases(served)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    assert "parameters" in notebook.cells[2].metadata.get(
-        "tags", []
-    )  # the first code cell holds the parameters
+    first_code = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    # papermill's convention: the first code cell holds the parameters
+    assert "parameters" in first_code.metadata.get("tags", [])
     for name, value in {**SMALL, "WORK_DIR": str(work), "FABRICATED_WEIGHTS": "1"}.items():
         monkeypatch.setenv(f"QUICKSTART_{name}", value)
     monkeypatch.setenv("ANIMEGAN_CACHE", str(tmp_path / "cache"))
@@ -97,9 +97,14 @@ def test_quickstart_runs_offline_with_fabricated_weights(
     assert photo.shape == styled.shape == (256, 256, 3)
     assert np.abs(photo.astype(int) - styled.astype(int)).mean() > 5  # stylized, not the photo copied
 
-    with av.open(str(work / "clip_paprika.mp4")) as container:
-        assert [s.type for s in container.streams] == ["video", "audio"]
+    clip = str(work / "clip_paprika.mp4")  # the stylized video, with the clip's sound
+    with av.open(clip) as container:
+        assert [(s.type, s.width, s.height) for s in container.streams.video] == [("video", 64, 48)]
         assert sum(1 for _ in container.decode(video=0)) == 6
+    with av.open(clip) as container:
+        audio = container.streams.audio[0]
+        seconds = sum(float(p.duration * p.time_base) for p in container.demux(audio) if p.duration)
+    assert seconds == pytest.approx(6 / 12, abs=0.05)  # the 0.5 s tone of 6 frames at 12 fps
 
     faces = read_image(work / "photo_paprika_faces.png").rgb
     assert faces.shape == photo.shape and not np.array_equal(faces, styled)  # a face was restyled and pasted
