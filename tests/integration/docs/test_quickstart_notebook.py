@@ -68,9 +68,10 @@ def test_quickstart_runs_offline_with_fabricated_weights(
     served, work = tmp_path / "served", tmp_path / "work"
     serve_fabricated_releases(served)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    first_code = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert not any(cell.outputs or cell.execution_count for cell in code)  # committed without outputs
     # papermill's convention: the first code cell holds the parameters
-    assert "parameters" in first_code.metadata.get("tags", [])
+    assert "parameters" in code[0].metadata.get("tags", [])
     for name, value in {**SMALL, "WORK_DIR": str(work), "FABRICATED_WEIGHTS": "1"}.items():
         monkeypatch.setenv(f"QUICKSTART_{name}", value)
     monkeypatch.setenv("ANIMEGAN_CACHE", str(tmp_path / "cache"))
