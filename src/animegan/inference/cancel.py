@@ -6,7 +6,8 @@ CPU. ``InferenceCancel(thread).arm()``, called from any thread, makes the infere
 - PyTorch: a global module forward pre-hook raises ``Cancelled`` at that thread's next ``nn.Module`` call (within
   one layer or one tile). Nothing is registered until ``arm``: the normal path has no hook and no overhead (a
   compiled graph ends its current call first).
-- Native runtimes: a blocking call wrapped in ``cancellable(request.cancel)`` (OpenVINO's infer request) has its
+- Native runtimes: a blocking call wrapped in ``cancellable(cancel)`` (OpenVINO's infer request ``cancel``, ONNX
+  Runtime's ``RunOptions.terminate``) has its
   cancel function called every ``RECANCEL_SECONDS`` until it ends (a runtime ignores a cancel that comes before
   its work has started), and raises whatever the runtime raises; a call that starts after ``arm`` raises
   ``Cancelled`` at once.

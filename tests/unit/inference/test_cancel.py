@@ -140,3 +140,40 @@ def test_openvino_infer_is_cancelled_mid_call() -> None:
     started = time.monotonic()
     assert generator(x).shape == (1, 3, side, side)  # the request still works afterwards
     print(f"the same call uncancelled: {time.monotonic() - started:.2f} s")
+
+
+def test_onnx_runtime_run_is_cancelled_mid_call(tmp_path) -> None:
+    """A real ONNX Runtime session run (seconds of work) stops through ``RunOptions.terminate``; works again after."""
+    onnx = pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    from onnx import TensorProto, helper, numpy_helper
+
+    from animegan.inference.runtimes.onnx_runtime import OnnxGenerator
+
+    side, layers = 768, 80
+    weight = numpy_helper.from_array(np.full((3, 3, 3, 3), 0.1, np.float32), "w")
+    nodes = [
+        helper.make_node("Conv", [f"x{i}", "w"], [f"x{i + 1}"], pads=[1, 1, 1, 1]) for i in range(layers)
+    ]  # fmt: skip
+    graph = helper.make_graph(
+        nodes, "convs", [helper.make_tensor_value_info("x0", TensorProto.FLOAT, [1, 3, side, side])],
+        [helper.make_tensor_value_info(f"x{layers}", TensorProto.FLOAT, [1, 3, side, side])], [weight],
+    )  # fmt: skip
+    path = tmp_path / "convs.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+    generator = OnnxGenerator(path, device="cpu")
+    x = np.zeros((1, side, side, 3), np.float32)
+    cancel = InferenceCancel()
+    arming = threading.Thread(target=arm_once_running, args=(cancel,))
+    arming.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(Exception, match="(?i)terminat"):
+            generator(x)
+    finally:
+        arming.join()
+        cancel.disarm()
+    print(f"onnxruntime call cancelled after {time.monotonic() - started:.2f} s")
+    started = time.monotonic()
+    assert generator(x).shape == (1, side, side, 3)
+    print(f"the same call uncancelled: {time.monotonic() - started:.2f} s")
