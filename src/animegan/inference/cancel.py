@@ -15,6 +15,7 @@ CPU. ``InferenceCancel(thread).arm()``, called from any thread, makes the infere
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -79,7 +80,8 @@ class InferenceCancel:
         with _lock:
             calls = list(_running.get(self.thread, ())) if self.thread in _armed else []
         for cancel in calls:
-            cancel()
+            with contextlib.suppress(Exception):  # a runtime that cannot cancel: its call runs to its end
+                cancel()
         return bool(calls)
 
     def _keep_cancelling(self) -> None:
