@@ -21,6 +21,7 @@ TINY = {
         *["--size", "96x64", "--frames", "4", "--batch", "2"],
         *["--temporal-size", "64x48", "--temporal-frames", "4"],
     ],
+    "bench_disk_full.py": ["--size", "96x64", "--frames", "32", "--batch", "2", "--limit", "16384"],
     "bench_train.py": ["--batch", "1", "--size", "64", "--steps", "1", "--rounds", "1"],
     "bench_faces.py": ["--frames", "2", "--size", "128"],
     "bench_live.py": ["--frames", "2", "--camera", "96x64", "--side", "48"],

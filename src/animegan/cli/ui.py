@@ -1,4 +1,5 @@
-"""``animegan ui [--port P] [--host 127.0.0.1] [--weights W]``: the web UI (Gradio) with the ``/stylize`` API."""
+"""``animegan ui [--port P] [--host 127.0.0.1] [--weights W] [--auth USER:PASS | --auth-file F] [--queue-size N]``:
+the web UI (Gradio) with the ``/stylize`` API."""
 
 from __future__ import annotations
 
@@ -6,8 +7,22 @@ import argparse
 import sys
 
 from animegan.inference.options import PRECISIONS, StylizeOptions
+from animegan.ui.access import credentials, exposure_warning, parse_credentials
 
 DEFAULTS = StylizeOptions()
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+def _credentials_arg(text: str) -> tuple[str, str]:
+    try:
+        return parse_credentials(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="web UI with an API (Gradio; pip install animegan[ui])",
         description="Serve a page to stylize photos and short videos (weights, strength, keep colours, faces, "
         "before/after, download) and the API endpoint /stylize for gradio_client. Binds to 127.0.0.1 unless "
-        "--host says otherwise.",
+        "--host says otherwise; to share it, add --auth or --auth-file (a warning says when it is open).",
     )
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="interface to bind (default %(default)s: this machine only)")
@@ -33,10 +48,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--precision", default=DEFAULTS.precision, choices=PRECISIONS, help="default %(default)s")
     add("--max-pixels", type=int, help="largest image or video frame accepted, in pixels")
     add("--max-video-seconds", type=float, help="longest video accepted")
+    add(
+        "--auth", type=_credentials_arg, action="append", default=[], metavar="USER:PASS",
+        help="require this user and password for the page and the API (repeat for more users)",
+    )  # fmt: skip
+    add("--auth-file", metavar="FILE", help="require one of the USER:PASS lines of FILE (# comments allowed)")
+    add(
+        "--queue-size", type=_positive_int, metavar="N",
+        help="requests that may wait; the next ones are refused at once as busy (default: Limits.max_queue)",
+    )  # fmt: skip
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    auth = credentials(args.auth, args.auth_file)  # checked before the slow imports: a typo fails at once
+    warning = exposure_warning(args.host, protected=auth is not None)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     try:
         from animegan.ui.app import launch
     except ImportError as exc:
@@ -48,8 +76,10 @@ def run(args: argparse.Namespace) -> int:
 
     from animegan.ui.engine import Engine, Limits
 
-    asked = {"max_pixels": args.max_pixels, "max_video_seconds": args.max_video_seconds}
+    asked = {
+        "max_pixels": args.max_pixels, "max_video_seconds": args.max_video_seconds, "max_queue": args.queue_size,
+    }  # fmt: skip
     limits = Limits(**{name: value for name, value in asked.items() if value is not None})
     options = replace(DEFAULTS, face_weights=args.face_weights, device=args.device, precision=args.precision)
-    launch(Engine(options, args.weights, limits), host=args.host, port=args.port, block=True)
+    launch(Engine(options, args.weights, limits), host=args.host, port=args.port, block=True, auth=auth)
     return 0

@@ -112,12 +112,21 @@ def build_app(engine: Engine) -> gr.Blocks:
     return app
 
 
-def launch(engine: Engine, host: str = "127.0.0.1", port: int | None = None, block: bool = True) -> gr.Blocks:
-    """Serve the page on ``host:port`` (loopback by default; ``port=None``: the first free from 7860)."""
+def launch(
+    engine: Engine,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    block: bool = True,
+    auth: list[tuple[str, str]] | None = None,
+) -> gr.Blocks:
+    """Serve the page on ``host:port`` (loopback by default; ``port=None``: the first free from 7860); with
+    ``auth``, the page and the API need one of those (user, password) pairs; at most ``engine.limits.max_queue``
+    requests wait, the next ones are refused as busy."""
     app = build_app(engine)
-    app.queue(default_concurrency_limit=1)
+    app.queue(default_concurrency_limit=1, max_size=engine.limits.max_queue)
     app.launch(
-        server_name=host, server_port=port, prevent_thread_lock=not block, quiet=not block, share=False,
+        server_name=host, server_port=port, prevent_thread_lock=not block, quiet=not block, share=False, auth=auth,
+        auth_message="animegan: sign in with the user and password the server was started with" if auth else None,
         max_file_size=engine.limits.max_file_size, ssr_mode=False, footer_links=["api"],
         theme=gr.themes.Default(font=SYSTEM_FONTS, font_mono=["ui-monospace", "monospace"]),
     )  # fmt: skip

@@ -22,12 +22,15 @@ from animegan.weights import released
 
 @dataclass(frozen=True)
 class Limits:
-    """What one request may ask for (the server's protection against huge uploads)."""
+    """What one request may ask for, and how many may wait (the server's protection against huge uploads and
+    floods: a request beyond ``max_queue`` waiting ones is refused at once with Gradio's "Queue is full! Please
+    try again." instead of piling up)."""
 
     max_pixels: int = 16_000_000  # per image or video frame
     max_video_seconds: float = 30.0
     max_file_size: str = "200mb"  # refused by the server before the upload completes
     live_max_side: int = 384  # webcam frames are downscaled to this longer side (speed)
+    max_queue: int = 16  # requests waiting (all events together) beyond the one(s) running
 
 
 @dataclass(frozen=True)

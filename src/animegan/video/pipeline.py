@@ -4,8 +4,9 @@ A decoder thread demuxes, decodes, converts to RGB and turns frames upright; the
 inference; an encoder thread applies per-frame post-processing (temporal smoothing, faces), encodes and muxes.
 Bounded queues keep memory flat. Frame timestamps are copied, so frame rate (constant or variable) and duration
 are kept. The output is written under a temporary name and renamed at the end. A stage that fails (a full disk
-while encoding, a corrupt packet) stops the other two within one batch; a failed or interrupted run leaves
-neither a final file nor its temporary file.
+while encoding, a corrupt packet) stops the other two at once: queue waits give up and the batch being stylized
+is abandoned at its next layer (``animegan.inference.cancel``); a failed or interrupted run leaves neither a final
+file nor its temporary file.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 from animegan.atomic import atomic_path
 from animegan.errors import InputError
 from animegan.imageio import fit_max_side
+from animegan.inference.cancel import InferenceCancel
 from animegan.progress import make_progress
 from animegan.video.encode import Encoder
 from animegan.video.formats import AUDIO_COPY_OK
@@ -44,7 +46,7 @@ class Stopped(Exception):
 class Stage(threading.Thread):
     """A daemon thread that records the exception that ended it and then stops the whole pipeline."""
 
-    def __init__(self, target: Callable[[], None], name: str, stop: threading.Event) -> None:
+    def __init__(self, target: Callable[[], None], name: str, stop: Callable[[], None]) -> None:
         super().__init__(name=name, daemon=True)
         self._work, self._stop_pipeline = target, stop
         self.error: BaseException | None = None
@@ -56,7 +58,7 @@ class Stage(threading.Thread):
             pass
         except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
             self.error = exc
-            self._stop_pipeline.set()
+            self._stop_pipeline()
 
 
 class VideoPipeline:
@@ -78,13 +80,19 @@ class VideoPipeline:
         self.video_stream.thread_type = "AUTO"
         self.audio_stream = container.streams.audio[0] if container.streams.audio else None
         self.stop = threading.Event()
+        self.cancel = InferenceCancel()  # made in the calling thread, which runs the inference
         self.decoded: queue.Queue = queue.Queue(maxsize=QUEUE_DEPTH * batch_size)
         self.stylized: queue.Queue = queue.Queue(maxsize=QUEUE_DEPTH)
-        self.decoder = Stage(self._decode, "animegan-decode", self.stop)
-        self.writer = Stage(self._encode, "animegan-encode", self.stop)
+        self.decoder = Stage(self._decode, "animegan-decode", self.halt)
+        self.writer = Stage(self._encode, "animegan-encode", self.halt)
         self.frames_in = 0
         self.progress = make_progress(disable=not show_progress)
         self.task = self.progress.add_task("stylize", total=None, unit="frame")
+
+    def halt(self) -> None:
+        """Stop every stage now (from any thread): queue waits give up, the batch in inference is abandoned."""
+        self.stop.set()
+        self.cancel.arm()
 
     # ---- queues that give up as soon as the pipeline stops (a stage failed, or the calling thread) -----------
     def _put(self, q: queue.Queue, item: object) -> None:
@@ -154,7 +162,12 @@ class VideoPipeline:
     def _infer(self, batch: list[DecodedFrame]) -> list[DecodedFrame]:
         """Stylize ``batch``, hand it to the encoder thread, advance the progress bar; returns a new empty batch."""
         if batch:
-            outputs = self.stylize_batch([f.rgb for f in batch])
+            try:
+                outputs = self.stylize_batch([f.rgb for f in batch])
+            except Exception:
+                if self.stop.is_set():  # cancelled (or failed) because another stage failed: report that one
+                    raise Stopped from None
+                raise
             self._put(self.stylized, ("video", (list(batch), outputs)))
             self.frames_in += len(batch)
             self.progress.advance(self.task, len(batch))
@@ -164,7 +177,7 @@ class VideoPipeline:
         """Stylize the whole video; re-raises the first error of any stage; every thread has ended on return.
 
         A failing stage (a write error in the encoder, a decode error) stops the others at once: queue waits give
-        up, the calling thread finishes at most the batch it is running, and the error is raised here.
+        up, the calling thread abandons the batch it is stylizing at its next layer, and the error is raised here.
         """
         self.decoder.start()
         self.writer.start()
@@ -182,6 +195,7 @@ class VideoPipeline:
             self.stop.set()
             for stage in (self.decoder, self.writer):
                 stage.join(timeout=JOIN_SECONDS)
+            self.cancel.disarm()
 
     def _feed(self, src: Path) -> None:
         """Batch decoded frames through inference to the encoder thread, then tell it the end."""

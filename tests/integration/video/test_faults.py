@@ -127,6 +127,75 @@ def test_a_write_error_stops_every_pipeline_thread(tmp_path, clips):
     assert report["stylized"] < 240 // 2  # inference stopped within the queues' depth of the fault
 
 
+SLOW_INFERENCE_CHILD = """
+import json, resource, signal, sys, threading, time
+from pathlib import Path
+import torch
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))
+from animegan.video import encode
+from animegan.video.pipeline import stylize_video
+calls, failed = [], {{}}
+class Slow(torch.nn.Module):
+    def forward(self, x):
+        calls.append(time.monotonic())
+        time.sleep({layer_seconds})
+        return x
+net = torch.nn.Sequential(*[Slow() for _ in range({layers})])
+batches = []
+def stylize(frames):
+    net(torch.zeros(1))
+    batches.append(time.monotonic())
+    return frames
+write_frame = encode.Encoder.write_frame
+def failing_write(self, frame, rgb):
+    try:
+        return write_frame(self, frame, rgb)
+    except OSError:
+        failed.setdefault("at", time.monotonic())
+        raise
+encode.Encoder.write_frame = failing_write
+out = Path(sys.argv[2])
+try:
+    stylize_video(sys.argv[1], out / "out.mp4", stylize, batch_size=4, show_progress=False)
+    error = None
+except OSError as exc:
+    error = [type(exc).__name__, exc.errno]
+ended = time.monotonic()
+at = failed["at"]
+print(json.dumps(dict(
+    error=error, delay=ended - at, calls_after=sum(t > at for t in calls),
+    batches_after=sum(t > at for t in batches), batches=len(batches),
+    threads=[t.name for t in threading.enumerate() if t.name.startswith("animegan-")],
+    left=sorted(p.name for p in out.iterdir()), hooks=len(torch.nn.modules.module._global_forward_pre_hooks),
+)))
+"""
+# a batch takes 0.5 s: without cancelling, the batch in inference when the write fails runs to its end
+LAYERS, LAYER_SECONDS = 20, 0.025
+
+
+@pytest.mark.slow
+def test_a_write_error_abandons_the_batch_in_inference(tmp_path, clips):
+    """Inference is the slow stage (a batch of large frames takes tens of seconds on a CPU): once a write fails,
+    the batch being stylized stops at its next layer instead of running to its end, and no hook is left behind."""
+    out = tmp_path / "out"
+    out.mkdir()
+    child = SLOW_INFERENCE_CHILD.format(limit=LIMIT, layers=LAYERS, layer_seconds=LAYER_SECONDS)
+    done = subprocess.run(
+        [sys.executable, "-c", child, str(clips["noisy"]), str(out)],
+        capture_output=True, text=True, timeout=FAULT_TIMEOUT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.splitlines()[-1])
+    print(
+        f"stopped {report['delay']:.2f} s after the first failed write ({report['calls_after']} layer calls)"
+    )
+    assert report["error"] == ["OSError", 27]
+    assert report["batches"] >= 1 and report["batches_after"] == 0  # the batch in flight was abandoned
+    assert report["calls_after"] <= 1  # ... at its next layer (the one running may finish)
+    assert report["threads"] == [] and report["left"] == [] and report["hooks"] == 0
+
+
 def can_mount_tmpfs(folder: Path) -> bool:
     folder.mkdir(parents=True, exist_ok=True)
     if os.geteuid() != 0:

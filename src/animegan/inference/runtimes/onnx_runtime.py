@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from animegan.errors import WeightsError
+from animegan.inference.cancel import cancellable
 from animegan.weights.formats import ONNX_INSTALL_HINT, onnx_family
 
 GPU_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider")
@@ -56,6 +57,7 @@ class OnnxGenerator:
         self.path = Path(path)
         if not self.path.is_file():
             raise WeightsError(f"{self.path}: ONNX file not found")
+        self._run_options = ort.RunOptions  # one per call: its ``terminate`` cancels that call
         options = ort.SessionOptions()
         options.log_severity_level = 3
         try:
@@ -102,9 +104,9 @@ class OnnxGenerator:
 
     def _run(self, batch: np.ndarray) -> np.ndarray:
         x = batch if self.layout == "NHWC" else batch.transpose(0, 3, 1, 2)
-        y = np.asarray(
-            self.session.run([self.output], {self.input: np.ascontiguousarray(x, self.input_dtype)})[0]
-        )
+        feed, run_options = {self.input: np.ascontiguousarray(x, self.input_dtype)}, self._run_options()
+        with cancellable(lambda: setattr(run_options, "terminate", True)):  # see ``inference.cancel``
+            y = np.asarray(self.session.run([self.output], feed, run_options)[0])
         if y.ndim != 4:
             raise WeightsError(
                 f"{self.path}: output {self.output} has shape {y.shape}, expected an image batch"

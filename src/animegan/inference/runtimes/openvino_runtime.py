@@ -23,6 +23,7 @@ import animegan
 from animegan.device import cpu_has_bf16
 from animegan.errors import AnimeGANError
 from animegan.inference import export
+from animegan.inference.cancel import cancellable
 from animegan.inference.runtimes import int8
 from animegan.inference.runtimes.cache import RuntimeCache, weights_key
 from animegan.inference.runtimes.precision import MIN_PSNR_DB, calibration_image, psnr
@@ -64,7 +65,7 @@ class OpenVinoGenerator:
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         batch = np.ascontiguousarray(x.detach().float().cpu().numpy())
-        with self._lock, kept_signal_stack():
+        with self._lock, kept_signal_stack(), cancellable(self._request.cancel):  # see ``inference.cancel``
             out = self._request.infer({0: batch})[0]
         return torch.from_numpy(np.array(out, dtype=np.float32, copy=True))
 
