@@ -144,10 +144,18 @@ class AnimeGANDataModule(pl.LightningDataModule):
         self.smooth: list[Path] = []
         self.val_photos: list[Path] = []
         self.shift_rgb: list[float] | None = None
+        self.ready = False  # set up: the images found and the layout checked
 
     # ----------------------------------------------------------------- discovery and checks
     def setup(self, stage: str | None = None) -> None:
-        """Find the images and check the layout; raise InputError with one line telling what to run."""
+        """Find the images and check the layout, once (Lightning calls this again at each ``fit``); raise
+        InputError with one line telling what to run."""
+        if self.ready:
+            return
+        self._discover()
+        self.ready = True
+
+    def _discover(self) -> None:
         layout = self.layout
         fix = f"run `animegan prepare {layout.style_root}`"
         get = f"`animegan download NAME --root {layout.root}` or `animegan demo-data {layout.root}`"
@@ -205,8 +213,7 @@ class AnimeGANDataModule(pl.LightningDataModule):
         return values
 
     def _ensure_setup(self) -> None:
-        if not self.anime:
-            self.setup()
+        self.setup()
 
     def _world(self) -> tuple[int, int]:
         trainer = getattr(self, "trainer", None)
