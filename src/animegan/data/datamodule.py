@@ -13,7 +13,6 @@ from torch.utils.data import DataLoader, Dataset
 
 from animegan.data.layout import (
     INFO_FILE,
-    SMOOTH_DIR,
     SMOOTH_NOISE_DIR,
     DatasetLayout,
     list_images,
@@ -107,28 +106,30 @@ class AnimeGANDataModule(pl.LightningDataModule):
     on stderr, the next readable image takes its place) or ``"stop"`` the run with one line. ``superpixels``
     (AnimeGANv3, set by ``model=v3``): batches also hold ``superpixel`` (each photo's superpixel image, cropped
     with it) and ``smooth`` (the smoothed anime). ``smooth_set``: the folder of smoothed anime images (``smooth``;
-    ``smooth_noise`` for v3 Shinkai).
+    ``smooth_noise`` for v3 Shinkai). Every argument is given by ``conf/data/default.yaml`` (its defaults live
+    there only).
     """
 
     def __init__(
         self,
         root: str,
         style: str,
-        image_size: int = 256,
-        batch_size: int = 4,
-        num_workers: int = 0,
-        mean_shift: str | Sequence[float] | None = "auto",
-        val_size: int = 256,
-        val_count: int = 8,
-        pin_memory: bool = False,
-        persistent_workers: bool = False,
-        seed: int = 0,
-        clip_mean_shift: bool = True,
-        num_replicas: int | None = None,
-        rank: int | None = None,
-        on_bad_file: str = "skip",
-        superpixels: bool = False,
-        smooth_set: str = SMOOTH_DIR,
+        *,
+        image_size: int,
+        batch_size: int,
+        num_workers: int,
+        mean_shift: str | Sequence[float] | None,
+        val_size: int,
+        val_count: int,
+        pin_memory: bool,
+        persistent_workers: bool,
+        seed: int,
+        clip_mean_shift: bool,
+        num_replicas: int | None,
+        rank: int | None,
+        on_bad_file: str,
+        superpixels: bool,
+        smooth_set: str,
     ) -> None:
         super().__init__()
         self.reader = SkippingReader(on_bad_file)

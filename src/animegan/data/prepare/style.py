@@ -20,6 +20,7 @@ from pathlib import Path
 
 import cv2
 
+from animegan.data.image_side import IMAGE_SIDE
 from animegan.data.layout import (
     INFO_FILE,
     PHOTO_DIR,
@@ -141,7 +142,7 @@ def run_all(
 
 def prepare_style_dir(
     style_root: str | Path,
-    size: int = 256,
+    size: int = IMAGE_SIDE,
     workers: int = 1,
     force: bool = False,
     quiet: bool = False,
