@@ -58,7 +58,7 @@ def run_app(monkeypatch: pytest.MonkeyPatch, run: Path, data_dir: Path, *overrid
         argv = [
             "animegan-train", "experiment=demo", "logger=none", f"hydra.run.dir={run}", f"paths.data_dir={data_dir}",
             "data.image_size=32", "data.val_size=32", "data.batch_size=2", "data.val_count=1",
-            "callbacks.progress_bar=null", "trainer.num_sanity_val_steps=0", "trainer.check_val_every_n_epoch=1",
+            "callbacks.progress_bar=null", "trainer.precision=32-true", "trainer.num_sanity_val_steps=0", "trainer.check_val_every_n_epoch=1",
             "+trainer.limit_train_batches=1", "+trainer.limit_val_batches=1", "model.stages.pretrain_epochs=0",
             *overrides,
         ]  # fmt: skip
