@@ -28,10 +28,10 @@ from animegan.training.runner import build_module
 from animegan.training.targets_v3 import (
     L0Settings,
     NLMeansSettings,
-    default_workers,
     l0_smooth,
     to_uint8_images,
 )
+from animegan.workers import default_workers
 
 MODES = {"inline": ("process", 0), "thread": ("thread", None), "process": ("process", None)}
 

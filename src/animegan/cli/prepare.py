@@ -9,8 +9,9 @@ import sys
 from animegan.data.image_side import IMAGE_SIDE
 from animegan.data.layout import resolve_style_root
 from animegan.data.prepare.reference_io import SMOOTH_PNG_LEVEL
-from animegan.data.prepare.style import default_workers, prepare_style_dir
+from animegan.data.prepare.style import prepare_style_dir
 from animegan.data.prepare.v3 import prepare_photo_superpixels, prepare_salt_noise
+from animegan.workers import default_workers
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

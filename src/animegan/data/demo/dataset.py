@@ -12,10 +12,11 @@ import numpy as np
 from animegan.data.demo.cartoon import cartoonize
 from animegan.data.image_side import IMAGE_SIDE
 from animegan.data.layout import PHOTO_DIR, SMOOTH_DIR, STYLE_DIR, VAL_DIR
-from animegan.data.prepare.style import default_workers, prepare_style_dir
+from animegan.data.prepare.style import prepare_style_dir
 from animegan.data.prepare.superpixels import PHOTO_SUPERPIXELS
 from animegan.data.prepare.v3 import prepare_photo_superpixels
 from animegan.imageio import write_image
+from animegan.workers import default_workers
 
 DEMO_STYLE = "Demo"
 STAGING = ".demo-build"

@@ -33,7 +33,7 @@ from animegan.data.prepare.reference_io import SMOOTH_PNG_LEVEL, ReferenceReader
 from animegan.data.prepare.smoothing import edge_smooth
 from animegan.errors import InputError
 from animegan.progress import make_progress
-from animegan.workers import default_workers, process_pool, single_threaded_opencv
+from animegan.workers import process_pool, single_threaded_opencv
 
 WRITTEN, UP_TO_DATE, SKIPPED = "written", "up to date", "skipped"
 
@@ -178,4 +178,4 @@ def tally(report: PrepareReport, results: list[ItemResult]) -> PrepareReport:
     return report
 
 
-__all__ = ["INFO_FILE", "PrepareReport", "default_workers", "prepare_style_dir", "smooth_one"]
+__all__ = ["INFO_FILE", "PrepareReport", "prepare_style_dir", "smooth_one"]
