@@ -17,6 +17,8 @@ from animegan.nets import Generator
 from animegan.training import preflight, stage_plan
 from animegan.training.app import main
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
