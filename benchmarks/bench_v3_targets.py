@@ -28,10 +28,10 @@ from animegan.training.runner import build_module
 from animegan.training.targets_v3 import (
     L0Settings,
     NLMeansSettings,
-    default_workers,
     l0_smooth,
     to_uint8_images,
 )
+from animegan.workers import default_workers
 
 MODES = {"inline": ("process", 0), "thread": ("thread", None), "process": ("process", None)}
 
@@ -97,13 +97,16 @@ def part_costs(batch: dict, repeat: int = 2) -> dict[str, float]:
     import cv2
 
     images = list(to_uint8_images(batch["photo"]))
-    nl = NLMeansSettings(5, 6, 5, 7)
+    with initialize_config_module("animegan.conf", version_base="1.3"):
+        targets = compose("train", overrides=["model=v3"]).model.loss.targets  # the Hayao preset's settings
+    nl, l0 = NLMeansSettings(**targets.nlmeans), L0Settings(**targets.l0)
+    superpixel = SuperpixelSettings(**targets.superpixel)
     parts = {
-        "superpixel_s": lambda u: superpixel_image(u, SuperpixelSettings(min_size=50)),
+        "superpixel_s": lambda u: superpixel_image(u, superpixel),
         "nlmeans_s": lambda u: cv2.fastNlMeansDenoisingColored(
             u, None, nl.h, nl.h_color, nl.template, nl.search
         ),
-        "l0_s": lambda u: l0_smooth(u / 255.0, L0Settings()),
+        "l0_s": lambda u: l0_smooth(u / 255.0, l0),
     }
     costs = {}
     for name, fn in parts.items():

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from animegan.data.demo.dataset import DEMO_STYLE, make_demo_dataset
+from animegan.data.image_side import IMAGE_SIDE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,7 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--photos", type=int, default=100, help="number of training photos (default 100)")
     parser.add_argument("--style", type=int, default=100, help="number of style images (default 100)")
     parser.add_argument("--val", type=int, default=8, help="number of validation photos (default 8)")
-    parser.add_argument("--size", type=int, default=256, help="side of the square images (default 256)")
+    parser.add_argument(
+        "--size", type=int, default=IMAGE_SIDE, help=f"side of the square images (default {IMAGE_SIDE})"
+    )
     parser.set_defaults(func=run)
 
 

@@ -7,7 +7,7 @@ import dataclasses
 import sys
 
 from animegan.data.download.datasets import REGISTRY, custom_source, describe_registry, fetch_and_install
-from animegan.data.prepare.style import default_workers
+from animegan.workers import default_workers
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from animegan.data.image_side import IMAGE_SIDE
 from animegan.data.layout import resolve_style_root
 from animegan.data.prepare.reference_io import SMOOTH_PNG_LEVEL
-from animegan.data.prepare.style import default_workers, prepare_style_dir
+from animegan.data.prepare.style import prepare_style_dir
 from animegan.data.prepare.v3 import prepare_photo_superpixels, prepare_salt_noise
+from animegan.workers import default_workers
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,7 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "counts) for STYLE_DIR = <root>/<Style> containing style/. Outputs newer than their inputs are kept.",
     )
     parser.add_argument("style_dir", metavar="STYLE_DIR", help="<root>/<Style> (the folder holding style/)")
-    parser.add_argument("--size", type=int, default=256, help="side of the smoothed images (default 256)")
+    parser.add_argument(
+        "--size", type=int, default=IMAGE_SIDE, help=f"side of the smoothed images (default {IMAGE_SIDE})"
+    )
     parser.add_argument(
         "--workers", type=int, default=default_workers(), help="processes (default: CPU cores)"
     )

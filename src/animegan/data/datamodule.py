@@ -13,7 +13,6 @@ from torch.utils.data import DataLoader, Dataset
 
 from animegan.data.layout import (
     INFO_FILE,
-    SMOOTH_DIR,
     SMOOTH_NOISE_DIR,
     DatasetLayout,
     list_images,
@@ -107,28 +106,30 @@ class AnimeGANDataModule(pl.LightningDataModule):
     on stderr, the next readable image takes its place) or ``"stop"`` the run with one line. ``superpixels``
     (AnimeGANv3, set by ``model=v3``): batches also hold ``superpixel`` (each photo's superpixel image, cropped
     with it) and ``smooth`` (the smoothed anime). ``smooth_set``: the folder of smoothed anime images (``smooth``;
-    ``smooth_noise`` for v3 Shinkai).
+    ``smooth_noise`` for v3 Shinkai). Every argument is given by ``conf/data/default.yaml`` (its defaults live
+    there only).
     """
 
     def __init__(
         self,
         root: str,
         style: str,
-        image_size: int = 256,
-        batch_size: int = 4,
-        num_workers: int = 0,
-        mean_shift: str | Sequence[float] | None = "auto",
-        val_size: int = 256,
-        val_count: int = 8,
-        pin_memory: bool = False,
-        persistent_workers: bool = False,
-        seed: int = 0,
-        clip_mean_shift: bool = True,
-        num_replicas: int | None = None,
-        rank: int | None = None,
-        on_bad_file: str = "skip",
-        superpixels: bool = False,
-        smooth_set: str = SMOOTH_DIR,
+        *,
+        image_size: int,
+        batch_size: int,
+        num_workers: int,
+        mean_shift: str | Sequence[float] | None,
+        val_size: int,
+        val_count: int,
+        pin_memory: bool,
+        persistent_workers: bool,
+        seed: int,
+        clip_mean_shift: bool,
+        num_replicas: int | None,
+        rank: int | None,
+        on_bad_file: str,
+        superpixels: bool,
+        smooth_set: str,
     ) -> None:
         super().__init__()
         self.reader = SkippingReader(on_bad_file)
@@ -144,10 +145,18 @@ class AnimeGANDataModule(pl.LightningDataModule):
         self.smooth: list[Path] = []
         self.val_photos: list[Path] = []
         self.shift_rgb: list[float] | None = None
+        self.ready = False  # set up: the images found and the layout checked
 
     # ----------------------------------------------------------------- discovery and checks
     def setup(self, stage: str | None = None) -> None:
-        """Find the images and check the layout; raise InputError with one line telling what to run."""
+        """Find the images and check the layout, once (Lightning calls this again at each ``fit``); raise
+        InputError with one line telling what to run."""
+        if self.ready:
+            return
+        self._discover()
+        self.ready = True
+
+    def _discover(self) -> None:
         layout = self.layout
         fix = f"run `animegan prepare {layout.style_root}`"
         get = f"`animegan download NAME --root {layout.root}` or `animegan demo-data {layout.root}`"
@@ -205,8 +214,7 @@ class AnimeGANDataModule(pl.LightningDataModule):
         return values
 
     def _ensure_setup(self) -> None:
-        if not self.anime:
-            self.setup()
+        self.setup()
 
     def _world(self) -> tuple[int, int]:
         trainer = getattr(self, "trainer", None)

@@ -28,16 +28,19 @@ def to_uint8_images(x: torch.Tensor) -> list[np.ndarray]:
 
 
 class StyleMetrics(pl.Callback):
-    """Computes and logs val/kid_style and val/fid_style every ``every_n_val`` validations (sanity check excluded)."""
+    """Computes and logs val/kid_style and val/fid_style every ``every_n_val`` validations (sanity check excluded).
+
+    Every argument comes from ``model.metrics`` (``conf/model/base.yaml``, through ``conf/callbacks``).
+    """
 
     def __init__(
         self,
-        every_n_val: int = 0,
-        inception: str | None = None,
-        style_sample: int = 64,
-        kid_subset: int = 16,
-        kid_subsets: int = 50,
-        fid_min_images: int = 32,
+        every_n_val: int,
+        inception: str | None,
+        style_sample: int,
+        kid_subset: int,
+        kid_subsets: int,
+        fid_min_images: int,
     ) -> None:
         self.every_n_val = int(every_n_val)
         self.inception = inception

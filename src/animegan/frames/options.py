@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from animegan.data.image_side import IMAGE_SIDE
+
 FITS = ("crop", "resize")  # centre square crop, or the whole frame squeezed to a square
 
 
@@ -13,7 +15,7 @@ class FrameOptions:
 
     every: float = 0.5  # seconds between candidate frames
     max_frames: int | None = None  # at most this many frames per video (candidates spread over its duration)
-    size: int = 256  # side of the square training images
+    size: int = IMAGE_SIDE  # side of the square training images
     per_shot: int = 2  # the sharpest candidates kept per shot
     fit: str = "crop"  # one of FITS
     cut_threshold: float = 27.0  # content change that starts a new shot (PySceneDetect's default)

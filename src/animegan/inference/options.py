@@ -11,6 +11,14 @@ from animegan.weights.released import DEFAULT_FACE_MODEL
 PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8")  # int8: opt-in, CPU + OpenVINO + NNCF
 RUNTIMES = ("auto", "torch", "openvino")  # inference.runtime's (repeated here: no torch import)
 DETECTORS = ("hog", "cnn")
+# Tiling (``tiling.run_tiled``): pixels each tile reads beyond its edges (blended), and the least longer side of
+# the pass that records the whole image's norm statistics (more pixels: closer to the whole image's statistics)
+TILE_OVERLAP = 32
+TILE_STATS_SIDE = 512
+# The runtime switch (``runtimes.switch``; measured on an idle 2-core CPU, see there): pixels already run before
+# OpenVINO is built, and the image size (pixels per frame) from which OpenVINO beats PyTorch's bf16 eager path
+OPENVINO_BREAK_EVEN_PIXELS = 500_000
+OPENVINO_MIN_IMAGE_PIXELS = 400_000
 
 
 @dataclass
@@ -24,7 +32,7 @@ class StylizeOptions:
     max_side: int | None = None  # downscale inputs whose longer side exceeds this
     max_pixels: int = DEFAULT_MAX_PIXELS  # refuse larger images (decompression bombs)
     tile: int | str | None = None  # tile side for bounded memory on large images, or "auto"
-    tile_overlap: int = 32
+    tile_overlap: int = TILE_OVERLAP
     batch: int = 4  # video frames per inference batch
     crf: int = 18  # video quality, lower is better
     temporal: bool = False  # flow-guided flicker reduction for videos

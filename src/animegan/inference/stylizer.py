@@ -13,6 +13,7 @@ from torch import nn
 from animegan.device import resolve_device
 from animegan.inference import auto_tile
 from animegan.inference.onnx_stylizer import OnnxStylizer
+from animegan.inference.options import TILE_OVERLAP, TILE_STATS_SIDE
 from animegan.inference.pixels import pad_to_multiple, to_tensor, to_uint8
 from animegan.inference.runtimes.onnx_runtime import OnnxGenerator
 from animegan.inference.runtimes.precision import ExecutionPath, as_input, autocast, choose_path, prepared
@@ -36,8 +37,8 @@ class Stylizer:
         device: str | torch.device = "auto",
         precision: str = "auto",
         tile: int | str | None = None,
-        tile_overlap: int = 32,
-        tile_stats_side: int = 512,
+        tile_overlap: int = TILE_OVERLAP,
+        tile_stats_side: int = TILE_STATS_SIDE,
         compile: bool = False,
         runtime: str = "auto",
     ) -> None:

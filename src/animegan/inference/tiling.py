@@ -32,6 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from animegan.inference.options import TILE_OVERLAP, TILE_STATS_SIDE
 from animegan.nets.pinning import PinnableStatistics
 
 ALIGN = 4  # tiles start on multiples of the generator's total stride so the strided grids line up (v1/v2)
@@ -249,8 +250,8 @@ def run_tiled(
     x: torch.Tensor,
     forward: Callable[[torch.Tensor], torch.Tensor],
     tile: int,
-    overlap: int = 32,
-    stats_side: int = 512,
+    overlap: int = TILE_OVERLAP,
+    stats_side: int = TILE_STATS_SIDE,
     align: int = ALIGN,
 ) -> torch.Tensor:
     """Generator output for ``x`` (1x3xHxW, H and W multiples of ``align``) computed tile by tile.

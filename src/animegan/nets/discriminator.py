@@ -21,11 +21,10 @@ class Discriminator(PicklesByConfig, nn.Module):
     """3x3 convs (zero pad 1, no bias, N(0, 0.02)); ``n_dis - 1`` stride-2 stages; patch logits of H/4 x W/4 by default.
 
     ``version`` picks the norm: ``v1`` instance norm, ``v2`` layer norm (the only difference between them).
+    Every argument comes from ``conf/model`` (the reference's ch 64, n_dis 3, spectral norm on live there only).
     """
 
-    def __init__(
-        self, ch: int = 64, n_dis: int = 3, version: str = "v2", use_spectral_norm: bool = True
-    ) -> None:
+    def __init__(self, ch: int, n_dis: int, version: str, use_spectral_norm: bool) -> None:
         super().__init__()
         if version not in NORM_BY_VERSION:
             raise ValueError(f"unknown discriminator version {version!r}; expected v1 or v2")

@@ -22,7 +22,7 @@ class DiscriminatorV3(PicklesByConfig, nn.Module):
     693,088 trainable parameters at ch 32, n_dis 3; spectral norm (1 power iteration) on every kernel.
     """
 
-    def __init__(self, ch: int = 32, n_dis: int = 3, use_spectral_norm: bool = True) -> None:
+    def __init__(self, ch: int, n_dis: int, use_spectral_norm: bool) -> None:
         super().__init__()
         self.config = {"ch": ch, "n_dis": n_dis, "use_spectral_norm": use_spectral_norm}
         sn = use_spectral_norm
@@ -43,12 +43,11 @@ class DiscriminatorV3(PicklesByConfig, nn.Module):
 class DiscriminatorPair(nn.ModuleDict):
     """The support and main discriminators as one module (one optimizer trains both).
 
-    ``version`` is the model config's discriminator version; it must be ``v3`` here.
+    ``version`` is the model config's discriminator version; it must be ``v3`` here. Every argument comes from
+    ``conf/model/v3.yaml`` (the reference's ch 32, n_dis 3, spectral norm on live there only).
     """
 
-    def __init__(
-        self, ch: int = 32, n_dis: int = 3, version: str = VERSION, use_spectral_norm: bool = True
-    ) -> None:
+    def __init__(self, ch: int, n_dis: int, version: str, use_spectral_norm: bool) -> None:
         if version != VERSION:
             raise ValueError(
                 f"discriminator version {version!r}: the v3 discriminator pair expects {VERSION!r}"

@@ -67,7 +67,7 @@ class SampleGrid(pl.Callback):
     The grid made by the sanity check before training is named ``<stage>_start``: it shows where a stage begins.
     """
 
-    def __init__(self, dirpath: str | Path, distances_file: str | Path | None = None) -> None:
+    def __init__(self, dirpath: str | Path, distances_file: str | Path | None) -> None:
         self.dirpath = Path(dirpath)
         self.distances_file = Path(distances_file) if distances_file else None
 

@@ -23,6 +23,19 @@ LossAndLogs = tuple[torch.Tensor, dict[str, torch.Tensor]]
 D_INPUTS = ("real", "fake", "gray", "smooth")  # the order of the discriminator's four inputs
 
 
+def loss_logs(
+    terms: Mapping[str, torch.Tensor],
+    total: tuple[str, torch.Tensor],
+    prefix: str = "",
+    logits: Mapping[str, torch.Tensor] | None = None,
+) -> dict[str, torch.Tensor]:
+    """What a loss logs, detached from the graph: each term (``prefix`` + its name), the mean of each
+    discriminator output (``d_out_<name>``) and the total (``total``: its name and value)."""
+    logs = {f"{prefix}{name}": value.detach() for name, value in terms.items()}
+    logs |= {f"d_out_{name}": value.detach().float().mean() for name, value in (logits or {}).items()}
+    return logs | {total[0]: total[1].detach()}
+
+
 class PhaseSpec(NamedTuple):
     """One optimizer update of a stage as a criterion declares it.
 
@@ -153,7 +166,7 @@ class AnimeGANCriterion(Criterion):
         if self.pretrain_color:
             terms["color"] = self.pretrain_color * losses.color_loss(batch["photo"], fake)
         loss = sum(terms.values())
-        return loss, {name: value.detach() for name, value in terms.items()} | {"loss_g": loss.detach()}
+        return loss, loss_logs(terms, ("loss_g", loss))
 
     def discriminator_loss(self, batch: Batch, fake: torch.Tensor) -> LossAndLogs:
         """LSGAN D loss: anime towards 1; G(photo) (detached), grayscale anime and smoothed grayscale towards 0."""
@@ -161,10 +174,7 @@ class AnimeGANCriterion(Criterion):
         logits = dict(zip(D_INPUTS, self.discriminate(inputs), strict=True))
         terms = losses.discriminator_loss_terms(**logits)
         loss = losses.discriminator_loss(terms, self.d_split, self.adv_d)
-        logs = {f"d_{name}": value.detach() for name, value in terms.items()}
-        logs |= {f"d_out_{name}": value.detach().float().mean() for name, value in logits.items()}
-        logs["loss_d"] = loss.detach()
-        return loss, logs
+        return loss, loss_logs(terms, ("loss_d", loss), prefix="d_", logits=logits)
 
     def generator_loss(self, batch: Batch, fake: torch.Tensor) -> LossAndLogs:
         """Adversarial + content + grayscale style + colour + TV; targets' VGG features carry no graph."""
@@ -180,5 +190,4 @@ class AnimeGANCriterion(Criterion):
             "tv": self.tv * losses.total_variation_loss(fake),
         }
         loss = sum(terms.values())
-        logs = {name: value.detach() for name, value in terms.items()} | {"loss_g": loss.detach()}
-        return loss, logs
+        return loss, loss_logs(terms, ("loss_g", loss))

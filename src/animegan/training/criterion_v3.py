@@ -19,7 +19,7 @@ from torch import nn
 from animegan.nets import VGGFeatures
 from animegan.nets.generator_v3 import V3Output
 from animegan.training import losses
-from animegan.training.criterion import Batch, Criterion, LossAndLogs, PhaseSpec
+from animegan.training.criterion import Batch, Criterion, LossAndLogs, PhaseSpec, loss_logs
 from animegan.training.losses_v3 import gray3, lab_color_loss, least_squares, style_terms, vgg_l1
 from animegan.training.targets_v3 import OnlineTargets, PendingTargets
 
@@ -43,10 +43,6 @@ class StepBatch(Mapping):
 
     def __len__(self) -> int:
         return len(self.batch) + len(self.targets.jobs)
-
-
-def _detached(terms: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    return {name: value.detach() for name, value in terms.items()}
 
 
 class AnimeGANv3Criterion(Criterion):
@@ -133,7 +129,7 @@ class AnimeGANv3Criterion(Criterion):
                 photo_features, self.vgg(fake.main)
             )
         loss = sum(terms.values())
-        return loss, _detached(terms) | {"loss_g": loss.detach()}
+        return loss, loss_logs(terms, ("loss_g", loss))
 
     def generator_loss(self, batch: Batch, fake: V3Output) -> LossAndLogs:
         """Support + main generator losses; terms without online targets first, so the CPU jobs overlap them."""
@@ -168,10 +164,11 @@ class AnimeGANv3Criterion(Criterion):
         terms["main_pixel"] = self.main_pixel * (batch["fake_nl0"] - fake.main.float()).abs().mean()
         terms["main_vgg"] = self.main_vgg * vgg_l1(nl0_f, main_f)
         loss = sum(terms.values())
-        logs = _detached(terms) | {f"style_{layer}": value.detach() for layer, value in styles.items()}
+        styles = {f"style_{layer}": value for layer, value in styles.items()}
+        logs = loss_logs(terms | styles, ("loss_g", loss))
         if isinstance(batch, StepBatch):  # seconds the step stood still for the CPU targets
             logs["targets_blocked_s"] = torch.tensor(batch.targets.blocked_s)
-        return loss, logs | {"loss_g": loss.detach()}
+        return loss, logs
 
     def discriminator_loss(self, batch: Batch, fake: V3Output) -> LossAndLogs:
         """Support D on grayscale anime (0.9), Gs^ (0.1) and smoothed anime (0.1); main D on NL0 (1) and Gm (0)."""
@@ -186,7 +183,4 @@ class AnimeGANv3Criterion(Criterion):
         }
         loss = sum(terms.values())
         logits = {"real": real, "fake": fake_gray, "smooth": smooth, "main_real": nl0, "main_fake": main}
-        logs = _detached(terms) | {
-            f"d_out_{name}": value.detach().float().mean() for name, value in logits.items()
-        }
-        return loss, logs | {"loss_d": loss.detach()}
+        return loss, loss_logs(terms, ("loss_d", loss), logits=logits)

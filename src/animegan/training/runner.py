@@ -17,11 +17,14 @@ from animegan.errors import AnimeGANError, WeightsError
 from animegan.hub.folder import write_hub_folder
 from animegan.training.callbacks import AtomicCheckpointIO, export_generators
 from animegan.training.module import AnimeGANModule
-from animegan.training.preflight import check_run, unwrap_instantiation_error
-from animegan.training.stage_plan import plan_stages
+from animegan.training.preflight import (
+    PreparedRun,
+    check_run,
+    take_prepared,
+    unwrap_instantiation_error,
+)
 from animegan.training.timeline import logged_step, start_at
 from animegan.training.wandb_setup import prepare_wandb, sync_hint
-from animegan.weights.io import load_generator_state
 
 log = logging.getLogger(__name__)
 
@@ -111,20 +114,22 @@ def objective(metrics: dict[str, Any], cfg: DictConfig) -> float | None:
     return float(weights.style_weight * style + weights.content_weight * content)
 
 
-def train(cfg: DictConfig) -> float | None:
-    """Fit every planned stage, handing the generator on; return the sweep objective."""
+def train(cfg: DictConfig, prepared: PreparedRun | None = None) -> float | None:
+    """Fit every planned stage, handing the generator on; return the sweep objective.
+
+    ``prepared``: the result of ``check_run`` for this run; by default what the Hydra callback handed over, else
+    the checks run here (library use, each job of a sweep), before anything is written or a logger run created.
+    """
     run_dir = Path(cfg.paths.output_dir)
-    check_run(cfg, run_dir)  # before anything is written or a logger run created
+    prepared = prepared or take_prepared(cfg, run_dir) or check_run(cfg, run_dir)
     vgg = build(cfg.model.vgg)  # frozen, shared by the stages
-    generator_state = None
-    if cfg.get("init_generator"):
-        generator_state, _ = load_generator_state(cfg.init_generator, expected_arch=cfg.model.generator.arch)
+    generator_state = prepared.generator_state
     uses_wandb = prepare_wandb(cfg)
     pl.seed_everything(int(cfg.seed), workers=True)
-    datamodule = build(cfg.data)
+    datamodule = prepared.datamodule
     loggers = build_loggers(cfg)
     module, trainer, step = None, None, 0
-    for plan in plan_stages(cfg, run_dir):
+    for plan in prepared.plan:
         log.info("stage %s%s", plan.stage, f" (resuming {plan.ckpt_path})" if plan.ckpt_path else "")
         module = build_module(cfg, plan.stage, vgg=vgg)
         trainer = build_trainer(cfg, plan.stage, loggers, module.leaves_parameters_unused)
@@ -139,14 +144,15 @@ def train(cfg: DictConfig) -> float | None:
     if module is None:
         raise WeightsError("no stage to run: model.stages.*_epochs are 0 and nothing to resume")
     if trainer.is_global_zero:
-        written = export_generators(module, run_dir / "generator.pt")
+        written = export_generators(module, cfg.paths.generator_file)
         written.append(write_hub_folder(run_dir, cfg, trainer.callback_metrics))  # RUN/hub/: animegan push
         print(f"run directory: {run_dir}")
         for path in written:
             print(f"{path.stem + ':':<15}{path}")
-        samples = sorted((run_dir / "samples").glob("*.png"), key=lambda p: p.stat().st_mtime)
+        samples_dir = Path(cfg.paths.samples_dir)
+        samples = sorted(samples_dir.glob("*.png"), key=lambda p: p.stat().st_mtime)
         if samples:
-            print(f"samples:       {run_dir / 'samples'} ({len(samples)} grids, last {samples[-1].name})")
+            print(f"samples:       {samples_dir} ({len(samples)} grids, last {samples[-1].name})")
     if uses_wandb:
         import wandb
 

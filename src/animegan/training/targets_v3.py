@@ -11,11 +11,9 @@ working on the terms that do not need them meanwhile.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +25,7 @@ import torch
 
 from animegan.data.prepare.superpixels import SuperpixelSettings, superpixel_image
 from animegan.errors import AnimeGANError
+from animegan.workers import default_workers, process_pool
 
 BACKENDS = ("process", "thread")
 
@@ -43,11 +42,14 @@ class NLMeansSettings:
 
 @dataclass(frozen=True)
 class L0Settings:
-    """L0 gradient smoothing: ``lam`` (lambda), ``kappa`` (beta growth), ``beta_max``; beta starts at 2 lambda."""
+    """L0 gradient smoothing: ``lam`` (lambda), ``kappa`` (beta growth), ``beta_max``; beta starts at 2 lambda.
 
-    lam: float = 0.005
-    kappa: float = 2.0
-    beta_max: float = 1e5
+    The reference's values live in ``conf/model/v3.yaml`` (``model.loss.targets.l0``) only.
+    """
+
+    lam: float
+    kappa: float
+    beta_max: float
 
 
 def _forward_differences(s: np.ndarray, h: np.ndarray, v: np.ndarray) -> None:
@@ -67,7 +69,7 @@ def _divergence(h: np.ndarray, v: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
-def l0_smooth(image: np.ndarray, settings: L0Settings = L0Settings()) -> np.ndarray:
+def l0_smooth(image: np.ndarray, settings: L0Settings) -> np.ndarray:
     """L0 smoothing of an (H, W, C) float image (float64 out), with periodic boundaries solved by FFT.
 
     Each iteration zeroes the forward differences (circular) whose squared norm over the channels is below
@@ -119,29 +121,6 @@ def superpixel_target(rgb: np.ndarray, settings: SuperpixelSettings) -> np.ndarr
     return superpixel_image(rgb, settings).astype(np.float32) / 127.5 - 1.0
 
 
-def _init_worker() -> None:
-    cv2.setNumThreads(1)  # one image per worker: OpenCV's own threads would only oversubscribe the cores
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """Not "fork" (a forked child inherits OpenCV/OpenMP and CUDA state mid-way and can hang): a fork server
-    that imports only this module, so even a training script without a ``__main__`` guard is safe."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
-
-
-def default_workers(batch_size: int) -> int:
-    """One worker per CPU core available to this process, at most one per image."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, batch_size))
-
-
 class PendingTargets:
     """Targets being computed for one batch; each property waits for its jobs the first time it is read."""
 
@@ -186,8 +165,8 @@ class OnlineTargets:
         superpixel: Mapping[str, float],
         nlmeans: Mapping[str, float],
         l0: Mapping[str, float],
-        workers: int | None = None,
-        backend: str = "process",
+        workers: int | None,
+        backend: str,
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown online-target backend {backend!r}; expected one of {BACKENDS}")
@@ -216,7 +195,7 @@ class OnlineTargets:
             elif self.backend == "thread":
                 self._executor = ThreadPoolExecutor(workers, thread_name_prefix="v3-targets")
             else:
-                self._executor = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_worker)
+                self._executor = process_pool(workers, __name__)
         return self._executor
 
     def submit(self, filtered: torch.Tensor, raw: torch.Tensor) -> PendingTargets:

@@ -27,7 +27,7 @@ CAFFE_FILE = "vgg19.npy"  # the name `animegan download vgg19 --root DIR` writes
 NUMPY_MAGIC = b"\x93NUMPY"
 
 
-def load_vgg(weights: str | Path = "imagenet", seed: int = 0) -> VGGFeatures:
+def load_vgg(weights: str | Path, seed: int = 0) -> VGGFeatures:
     """Frozen VGG19 conv4_4 features with ``weights``: ``imagenet``, ``random`` (tests, offline demo) or a path."""
     if str(weights) == "random":
         log.warning("VGG19 uses RANDOM weights: perceptual losses (content, style) use random features")

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from helpers.data_config import datamodule
 from PIL import Image
 
 from animegan.data.datamodule import AnimeGANDataModule
@@ -50,8 +51,8 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def module(root: Path, **kwargs) -> AnimeGANDataModule:
-    options = {"image_size": SIZE, "batch_size": 4, "val_size": 20, "val_count": 8} | kwargs
-    dm = AnimeGANDataModule(str(root), "Toon", **options)
+    options = {"image_size": SIZE, "batch_size": 4, "val_size": 20, "val_count": 8, "num_workers": 0} | kwargs
+    dm = datamodule(root, "Toon", **options)
     dm.setup("fit")
     return dm
 

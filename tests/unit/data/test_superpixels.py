@@ -95,7 +95,8 @@ def test_salt_noise_whitens_int_p_hw_draws_inside_the_border() -> None:
 
 
 def test_prepare_salt_noise_and_the_loader_reads_it(tmp_path: Path, astronaut) -> None:
-    from animegan.data.datamodule import AnimeGANDataModule
+    from helpers.data_config import datamodule
+
     from animegan.data.prepare.style import prepare_style_dir
     from animegan.data.prepare.v3 import prepare_salt_noise
 
@@ -106,7 +107,9 @@ def test_prepare_salt_noise_and_the_loader_reads_it(tmp_path: Path, astronaut) -
     with pytest.raises(InputError, match="smooth"):
         prepare_salt_noise(tmp_path / "elsewhere", quiet=True)
     prepare_style_dir(style, size=64, quiet=True)
-    dm = AnimeGANDataModule(str(tmp_path), "Shinkai", image_size=32, batch_size=1, smooth_set="smooth_noise")
+    dm = datamodule(
+        tmp_path, "Shinkai", image_size=32, batch_size=1, num_workers=0, smooth_set="smooth_noise"
+    )
     with pytest.raises(InputError, match="smooth_noise: missing.*--salt-noise"):
         dm.setup()
     report = prepare_salt_noise(style, quiet=True)

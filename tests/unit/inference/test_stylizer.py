@@ -88,9 +88,14 @@ def test_from_weights_accepts_every_kind(generator, tmp_path: Path, rng):
 
 def test_v1_weights_work_too(tmp_path: Path, rng):
     torch.manual_seed(1)
-    path = save_generator(GeneratorV1(), tmp_path / "v1.pt")
+    v1 = GeneratorV1().eval()
+    path = save_generator(v1, tmp_path / "v1.pt")
     stylizer = Stylizer.from_weights(path, device="cpu", precision="fp32")
-    assert stylizer(rng.integers(0, 256, (21, 30, 3), dtype=np.uint8)).shape == (21, 30, 3)
+    for shape in [(21, 30), (37, 53)]:
+        rgb = rng.integers(0, 256, (*shape, 3), dtype=np.uint8)
+        out = stylizer(rgb)
+        assert out.shape == rgb.shape
+        assert np.abs(out.astype(int) - reference_stylize(v1, rgb).astype(int)).max() <= 1
 
 
 def test_weights_of_another_architecture_are_refused(tmp_path: Path):

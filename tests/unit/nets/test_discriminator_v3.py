@@ -12,9 +12,11 @@ import torch
 from animegan.nets import DiscriminatorPair, DiscriminatorV3
 from animegan.nets.lade import LADE
 
+REFERENCE = {"ch": 32, "n_dis": 3, "use_spectral_norm": True}  # animegan-v3-reference.md section 2
+
 
 def test_parameter_count_spectral_norm_and_output_size() -> None:
-    d = DiscriminatorV3()
+    d = DiscriminatorV3(**REFERENCE)
     assert sum(p.numel() for p in d.parameters() if p.requires_grad) == 693_088
     convs = [m for m in d.modules() if isinstance(m, torch.nn.Conv2d)]
     assert len(convs) == 14 and all(c.bias is None for c in convs)
@@ -29,7 +31,7 @@ def test_parameter_count_spectral_norm_and_output_size() -> None:
 
 @pytest.mark.slow
 def test_output_is_h_over_8_at_the_reference_sizes() -> None:
-    d = DiscriminatorV3()
+    d = DiscriminatorV3(**REFERENCE)
     with torch.no_grad():
         assert d(torch.rand(1, 3, 256, 256)).shape == (1, 1, 32, 32)
         assert d(torch.rand(1, 3, 512, 512)).shape == (1, 1, 64, 64)
@@ -37,7 +39,7 @@ def test_output_is_h_over_8_at_the_reference_sizes() -> None:
 
 def test_pair_has_two_separate_discriminators_and_pickles() -> None:
     torch.manual_seed(0)
-    pair = DiscriminatorPair()
+    pair = DiscriminatorPair(**REFERENCE, version="v3")
     assert list(pair) == ["support", "main"]
     support, main = pair["support"], pair["main"]
     assert not torch.equal(
@@ -51,4 +53,4 @@ def test_pair_has_two_separate_discriminators_and_pickles() -> None:
     assert [p.requires_grad for p in copied.parameters()] == [p.requires_grad for p in pair.parameters()]
     assert isinstance(copy.deepcopy(pair)["support"], DiscriminatorV3)
     with pytest.raises(ValueError, match="expects 'v3'"):
-        DiscriminatorPair(version="v2")
+        DiscriminatorPair(**REFERENCE, version="v2")

@@ -9,7 +9,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from animegan.nets import VGGFeatures
-from animegan.training.criterion import AnimeGANCriterion
+from animegan.training.criterion import AnimeGANCriterion, loss_logs
 from animegan.weights.vgg import load_vgg
 
 # The Hayao preset with adv_g, adv_d and the D split made distinct, so that each weight is seen on its own term.
@@ -192,3 +192,13 @@ def test_criterion_takes_every_weight_from_the_config(cfg, vgg: VGGFeatures) -> 
 def test_criterion_has_no_default_weights(vgg: VGGFeatures) -> None:
     with pytest.raises(TypeError, match="missing"):
         AnimeGANCriterion(vgg=vgg, discriminator=None, batched_discriminator=True)
+
+
+def test_loss_logs_are_detached_named_and_averaged() -> None:
+    weight = torch.ones(2, requires_grad=True)
+    terms = {"real": (weight * 2).sum(), "fake": (weight * 3).sum()}
+    logits = {"real": weight[:, None] * torch.tensor([[1.0, 3.0]])}
+    logs = loss_logs(terms, ("loss_d", terms["real"] + terms["fake"]), prefix="d_", logits=logits)
+    assert set(logs) == {"d_real", "d_fake", "d_out_real", "loss_d"}
+    assert not any(value.requires_grad for value in logs.values())
+    assert [logs[k].item() for k in ("d_real", "d_fake", "d_out_real", "loss_d")] == [4.0, 6.0, 2.0, 10.0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +25,9 @@ def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def compose(cfg, demo_root: Path):
     """The hayao preset on the demo data (its default VGG: DATA/vgg19.npy, absent here)."""
 
-    def make(*overrides: str):
-        return cfg("experiment=hayao", f"data.root={demo_root}", "data.style=Demo", "logger=none", *overrides)
+    def make(*overrides: str, **options):
+        base = ("experiment=hayao", f"data.root={demo_root}", "data.style=Demo", "logger=none")
+        return cfg(*base, *overrides, **options)
 
     return make
 
@@ -98,3 +100,22 @@ def test_wandb_online_without_credentials_is_refused(
         check_run(compose("model.vgg.weights=random", "logger=wandb"), tmp_path)
     assert "WANDB_MODE=online but no wandb credentials" in one_line(error)
     check_run(compose("model.vgg.weights=random", "logger=csv"), tmp_path)  # no wandb: nothing to say
+
+
+def test_the_callbacks_checks_are_handed_to_its_own_run_only(compose, tmp_path: Path) -> None:
+    from omegaconf import open_dict
+
+    from animegan.training.preflight import PreflightCallback, take_prepared
+
+    overrides = ("model.vgg.weights=random", f"hydra.run.dir={tmp_path}")
+    with_hydra = compose(*overrides, hydra_node=True)
+    PreflightCallback().on_run_start(config=with_hydra)
+    task = copy.deepcopy(with_hydra)  # what Hydra's run_job hands the task function
+    with open_dict(task):
+        del task["hydra"]
+    assert take_prepared(compose("model.vgg.weights=random", "seed=1"), tmp_path) is None  # another config
+    assert take_prepared(task, tmp_path / "elsewhere") is None  # another run dir
+    prepared = take_prepared(task, tmp_path)
+    assert prepared is not None and [plan.stage for plan in prepared.plan] == ["pretrain", "adversarial"]
+    assert prepared.datamodule.ready and prepared.generator_state is None
+    assert take_prepared(task, tmp_path) is None  # handed over once

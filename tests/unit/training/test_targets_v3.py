@@ -27,6 +27,7 @@ from animegan.training.targets_v3 import (
 )
 
 HAYAO_NL = {"h": 5, "h_color": 6, "template": 5, "search": 7}
+REFERENCE_L0 = {"lam": 0.005, "kappa": 2.0, "beta_max": 1e5}  # the v3 reference's L0 smoothing (Xu et al.)
 
 
 def circular_difference(n: int) -> sp.csr_matrix:
@@ -58,7 +59,7 @@ def test_l0_matches_a_sparse_solver_implementation() -> None:
     rng = np.random.default_rng(0)
     image = rng.random((9, 12, 3))
     image[:, 6:] += 0.5  # an edge worth keeping
-    np.testing.assert_allclose(l0_smooth(image), l0_slow(image), atol=1e-9)
+    np.testing.assert_allclose(l0_smooth(image, L0Settings(**REFERENCE_L0)), l0_slow(image), atol=1e-9)
 
 
 def test_l0_runs_24_iterations_and_keeps_mean_and_flat_images(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,7 +74,7 @@ def test_l0_runs_24_iterations_and_keeps_mean_and_flat_images(monkeypatch: pytes
     assert len(calls) == 24  # beta = 0.01 * 2^n while < 1e5
     np.testing.assert_allclose(smoothed.mean(axis=(0, 1)), image.mean(axis=(0, 1)), atol=1e-12)
     flat = np.full((8, 8, 3), 0.4)
-    np.testing.assert_allclose(l0_smooth(flat), flat, atol=1e-12)
+    np.testing.assert_allclose(l0_smooth(flat, L0Settings(**REFERENCE_L0)), flat, atol=1e-12)
 
 
 def test_l0_flattens_noise_but_keeps_a_strong_edge() -> None:
@@ -81,7 +82,7 @@ def test_l0_flattens_noise_but_keeps_a_strong_edge() -> None:
     step = np.zeros((32, 32, 3))
     step[:, 16:] = 1.0
     noisy = step + rng.normal(0, 0.02, step.shape)
-    smoothed = l0_smooth(noisy)
+    smoothed = l0_smooth(noisy, L0Settings(**REFERENCE_L0))
     assert smoothed[:, 2:14].std() < 0.25 * noisy[:, 2:14].std()  # the flat halves are flattened
     assert smoothed[:, 18:30].mean() - smoothed[:, 2:14].mean() > 0.9  # the edge stays
 
@@ -95,7 +96,7 @@ def test_uint8_conversion_truncates_like_the_reference() -> None:
 
 def test_nl0_is_nlmeans_on_rgb_as_if_bgr_then_l0() -> None:
     rgb = np.ascontiguousarray(data.astronaut()[::8, ::8])
-    got = nl0_image(rgb, NLMeansSettings(**HAYAO_NL), L0Settings())
+    got = nl0_image(rgb, NLMeansSettings(**HAYAO_NL), L0Settings(**REFERENCE_L0))
     assert got.dtype == np.float32 and got.shape == rgb.shape and got.min() >= -1 and got.max() <= 1
     denoised = cv2.fastNlMeansDenoisingColored(rgb, None, 5, 6, 5, 7)  # the RGB array, read as BGR
     expected = np.clip(l0_slow(denoised / 255.0).astype(np.float32) * 2 - 1, -1, 1)
@@ -118,8 +119,8 @@ def test_pools_give_the_inline_results_from_the_right_inputs(backend: str) -> No
     torch.manual_seed(0)
     filtered = torch.nn.functional.interpolate(torch.rand(3, 3, 6, 6) * 2 - 1, size=(24, 24), mode="bilinear")
     raw = torch.rand(3, 3, 24, 24) * 2 - 1
-    settings = {"superpixel": {"min_size": 50}, "nlmeans": HAYAO_NL, "l0": {}}
-    inline = OnlineTargets(**settings, workers=0).submit(filtered, raw)
+    settings = {"superpixel": {"min_size": 50}, "nlmeans": HAYAO_NL, "l0": REFERENCE_L0}
+    inline = OnlineTargets(**settings, workers=0, backend="thread").submit(filtered, raw)
     pool = OnlineTargets(**settings, workers=2, backend=backend)
     try:
         pending = pool.submit(filtered, raw)
@@ -128,7 +129,7 @@ def test_pools_give_the_inline_results_from_the_right_inputs(backend: str) -> No
     finally:
         pool.close()
     raw_u8 = to_uint8_images(raw)
-    expected_nl0 = nl0_image(raw_u8[1], NLMeansSettings(**HAYAO_NL), L0Settings())
+    expected_nl0 = nl0_image(raw_u8[1], NLMeansSettings(**HAYAO_NL), L0Settings(**REFERENCE_L0))
     np.testing.assert_array_equal(
         inline.get("fake_nl0")[1].permute(1, 2, 0).numpy(), expected_nl0
     )  # NL0 from Gs
@@ -140,10 +141,10 @@ def test_pools_give_the_inline_results_from_the_right_inputs(backend: str) -> No
 
 
 def test_targets_pickle_without_their_pool_and_refuse_unknown_backends() -> None:
-    targets = OnlineTargets({"min_size": 100}, HAYAO_NL, {}, workers=1, backend="thread")
+    targets = OnlineTargets({"min_size": 100}, HAYAO_NL, REFERENCE_L0, workers=1, backend="thread")
     targets.submit(torch.zeros(1, 3, 16, 16), torch.zeros(1, 3, 16, 16)).get("fake_nl0")
     copy = pickle.loads(pickle.dumps(targets))
     assert copy._executor is None and copy.settings == targets.settings
     targets.close()
     with pytest.raises(ValueError, match="unknown online-target backend"):
-        OnlineTargets({}, HAYAO_NL, {}, backend="gpu")
+        OnlineTargets({}, HAYAO_NL, REFERENCE_L0, workers=1, backend="gpu")

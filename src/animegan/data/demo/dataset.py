@@ -10,11 +10,13 @@ import cv2
 import numpy as np
 
 from animegan.data.demo.cartoon import cartoonize
+from animegan.data.image_side import IMAGE_SIDE
 from animegan.data.layout import PHOTO_DIR, SMOOTH_DIR, STYLE_DIR, VAL_DIR
-from animegan.data.prepare.style import default_workers, prepare_style_dir
+from animegan.data.prepare.style import prepare_style_dir
 from animegan.data.prepare.superpixels import PHOTO_SUPERPIXELS
 from animegan.data.prepare.v3 import prepare_photo_superpixels
 from animegan.imageio import write_image
+from animegan.workers import default_workers
 
 DEMO_STYLE = "Demo"
 STAGING = ".demo-build"
@@ -88,7 +90,7 @@ def _build(staging: Path, seed: int, n_photos: int, n_style: int, n_val: int, si
 
 
 def make_demo_dataset(
-    root: Path, seed: int = 0, n_photos: int = 100, n_style: int = 100, n_val: int = 8, size: int = 256
+    root: Path, seed: int = 0, n_photos: int = 100, n_style: int = 100, n_val: int = 8, size: int = IMAGE_SIDE
 ) -> Path:
     """Build the demo dataset under ``root`` (``train_photo/``, ``Demo/style|smooth/``, ``val/``, and the photos'
     superpixel images ``seg_train_5-0.8-50/`` that AnimeGANv3 reads) and return ``root``.

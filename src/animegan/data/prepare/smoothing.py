@@ -15,6 +15,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from animegan.data.image_side import IMAGE_SIDE
+
 KERNEL_SIZE = 5
 CANNY_LOW, CANNY_HIGH = 100, 200
 
@@ -54,7 +56,7 @@ def gaussian_truncated(bgr: np.ndarray) -> np.ndarray:
     return cv2.convertScaleAbs(total, alpha=1.0 / divisor, beta=-0.5 + 0.5 / (2 * divisor))
 
 
-def edge_smooth(bgr: np.ndarray, gray: np.ndarray, size: int = 256) -> np.ndarray:
+def edge_smooth(bgr: np.ndarray, gray: np.ndarray, size: int = IMAGE_SIDE) -> np.ndarray:
     """The edge-smoothed BGR image at ``size`` x ``size`` from a BGR uint8 image and its grayscale version."""
     resized = cv2.resize(bgr, (size, size))
     out = resized.copy() if np.shares_memory(resized, bgr) else resized  # never the caller's array

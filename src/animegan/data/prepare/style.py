@@ -9,17 +9,15 @@ different images overlap across the cores.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 import cv2
 
+from animegan.data.image_side import IMAGE_SIDE
 from animegan.data.layout import (
     INFO_FILE,
     PHOTO_DIR,
@@ -36,6 +34,7 @@ from animegan.data.prepare.reference_io import SMOOTH_PNG_LEVEL, ReferenceReader
 from animegan.data.prepare.smoothing import edge_smooth
 from animegan.errors import InputError
 from animegan.progress import make_progress
+from animegan.workers import process_pool, single_threaded_opencv
 
 WRITTEN, UP_TO_DATE, SKIPPED = "written", "up to date", "skipped"
 
@@ -90,32 +89,6 @@ def smooth_one(
     return result
 
 
-@contextmanager
-def single_threaded_opencv() -> Iterator[None]:
-    """OpenCV on one thread while the pool's threads run (restored afterwards)."""
-    before = cv2.getNumThreads()
-    cv2.setNumThreads(1)
-    try:
-        yield
-    finally:
-        cv2.setNumThreads(before)
-
-
-def _init_worker() -> None:
-    cv2.setNumThreads(1)
-
-
-def _process_pool(workers: int) -> ProcessPoolExecutor:
-    # Not "fork": a forked child inherits OpenCV/OpenMP thread pools mid-state and can hang.
-    # The fork server imports this module once; workers fork from it cheaply.
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-    else:
-        context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker)
-
-
 def run_all(
     jobs: list[tuple[Path, Path]],
     work: Callable[[Path, Path], ItemResult],
@@ -130,7 +103,9 @@ def run_all(
     """
     results: list[ItemResult] = []
     workers = max(1, workers)
-    pool: Executor = _process_pool(workers) if processes and workers > 1 else ThreadPoolExecutor(workers)
+    pool: Executor = (
+        process_pool(workers, __name__) if processes and workers > 1 else ThreadPoolExecutor(workers)
+    )
     with make_progress(disable=quiet) as progress, single_threaded_opencv(), pool:
         task = progress.add_task(label, total=len(jobs), unit="img")
         futures = [pool.submit(work, source, output) for source, output in jobs]
@@ -142,7 +117,7 @@ def run_all(
 
 def prepare_style_dir(
     style_root: str | Path,
-    size: int = 256,
+    size: int = IMAGE_SIDE,
     workers: int = 1,
     force: bool = False,
     quiet: bool = False,
@@ -208,12 +183,4 @@ def tally(report: PrepareReport, results: list[ItemResult]) -> PrepareReport:
     return report
 
 
-def default_workers() -> int:
-    """One worker thread per CPU core available to this process."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-__all__ = ["INFO_FILE", "PrepareReport", "default_workers", "prepare_style_dir", "smooth_one"]
+__all__ = ["INFO_FILE", "PrepareReport", "prepare_style_dir", "smooth_one"]

@@ -22,14 +22,12 @@ import torch
 from torch import nn
 
 from animegan.errors import AnimeGANError
-from animegan.inference.options import RUNTIMES
+from animegan.inference.options import OPENVINO_BREAK_EVEN_PIXELS, OPENVINO_MIN_IMAGE_PIXELS, RUNTIMES
 from animegan.inference.runtimes import openvino_runtime
 
 RUNTIME_ENV = "ANIMEGAN_RUNTIME"
-# pixels already run before OpenVINO is built (about two 512 x 512 photos; see above)
-BREAK_EVEN_PIXELS = 500_000
-# images (per frame) from which OpenVINO runs faster than PyTorch bf16 eager (see above; about 630 x 630)
-OPENVINO_MIN_IMAGE_PIXELS = 400_000
+# pixels already run before OpenVINO is built (about two 512 x 512 photos; see above); the numbers live in options
+BREAK_EVEN_PIXELS = OPENVINO_BREAK_EVEN_PIXELS
 
 
 def resolve_runtime(runtime: str = "auto") -> str:
