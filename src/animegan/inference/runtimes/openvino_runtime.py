@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -123,10 +124,11 @@ def versions() -> dict[str, str]:
 
 
 def build(
-    generator: nn.Module, requested: str, cache: RuntimeCache | None = None
+    generator: nn.Module, requested: str | Sequence[str], cache: RuntimeCache | None = None
 ) -> OpenVinoGenerator | None:
-    """The fastest OpenVINO model of ``generator`` for ``requested`` that passes the check, or None."""
-    candidates = precisions_for(requested)
+    """The first OpenVINO model of ``generator`` that passes the check, or None: ``requested`` is the precisions
+    to try in order (an ``ExecutionPlan``'s), or one requested precision (``precisions_for``)."""
+    candidates = precisions_for(requested) if isinstance(requested, str) else list(requested)
     if not candidates or not available():
         return None
     generator = copy.deepcopy(generator).float().cpu().eval().to(memory_format=torch.contiguous_format)
