@@ -26,7 +26,7 @@ from animegan.errors import AnimeGANError
 from animegan.inference import export
 from animegan.inference.runtimes import int8
 from animegan.inference.runtimes.cache import RuntimeCache, weights_key
-from animegan.inference.runtimes.precision import MIN_PSNR_DB, calibration_image, psnr
+from animegan.inference.runtimes.precision import MIN_PSNR_DB, UNIT_PEAK, calibration_image, psnr
 from animegan.inference.runtimes.signal_stack import kept_signal_stack
 
 FP32_TOLERANCE = 1e-3  # largest difference from PyTorch fp32 (output in [-1, 1]) accepted for an fp32 build
@@ -111,7 +111,7 @@ def agrees(model: OpenVinoGenerator, checks: Checks) -> bool:
             return False
         if model.precision == "fp32" and float((out - reference).abs().max()) > FP32_TOLERANCE:
             return False
-        if model.precision != "fp32" and psnr((out + 1) * 127.5, (reference + 1) * 127.5) < MIN_PSNR_DB:
+        if model.precision != "fp32" and psnr(out, reference, peak=UNIT_PEAK) < MIN_PSNR_DB:
             return False
     return True
 
