@@ -109,8 +109,8 @@ def time_interleaved(paths: dict, image: np.ndarray, min_seconds: float, max_rep
     path as many as it needs to pass its break-even point and switch runtime)."""
     outputs = {}
     for name, run in paths.items():
-        switch = getattr(run, "runtime", None)
-        threshold = switch.threshold if switch is not None and switch.enabled else 0
+        plan = getattr(run, "plan", None)  # a Stylizer's ExecutionPlan
+        threshold = plan.break_even_pixels if plan is not None and plan.runtime != "torch" else 0
         for _ in range(max(2, 1 + -(-threshold // image[..., 0].size))):
             outputs[name] = run(image)
     times: dict[str, list[float]] = {name: [] for name in paths}

@@ -6,9 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from animegan.inference.options import DETECTORS, PRECISIONS, StylizeOptions
-
-DEFAULTS = StylizeOptions()
+from animegan.cli import model_flags
+from animegan.cli.model_flags import DEFAULTS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,19 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add = parser.add_argument
     add("inputs", nargs="+", metavar="INPUT", help="image files or folders of images")
     add("-o", "--output", required=True, metavar="OUT", help="output folder")
-    add(
-        "--weights",
-        default=DEFAULTS.face_weights,
-        help="face model: file, released name or hf:// spec (%(default)s)",
-    )
+    model_flags.add_weights(parser, default=DEFAULTS.face_weights, what="face model")
     add("--size", type=int, default=512, help="side of the aligned crop in pixels (default %(default)s)")
     add("--side-by-side", action="store_true", help="put the aligned input left of the result")
-    add(
-        "--detector",
-        choices=DETECTORS,
-        default=DEFAULTS.detector,
-        help="dlib face detector (default %(default)s)",
-    )
+    model_flags.add_detector(parser)
     add(
         "--min-face",
         type=int,
@@ -41,9 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="PX",
         help="skip faces smaller than this (default %(default)s px)",
     )
-    add("--device", default=DEFAULTS.device, help="auto, cpu, cuda, cuda:N or mps (default %(default)s)")
-    add("--precision", default=DEFAULTS.precision, choices=PRECISIONS, help="default %(default)s")
-    add("--quiet", action="store_true", help="no progress bar")
+    model_flags.add_device(parser)
+    model_flags.add_precision(parser)
+    model_flags.add_quiet(parser)
+    model_flags.add_verbose(parser)
     parser.set_defaults(func=run)
 
 
@@ -57,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from animegan.inference.plan import image_files
     from animegan.inference.stylizer import Stylizer
 
+    model_flags.show_verbose(args.verbose)
     if args.size < 16:
         _error(f"--size {args.size} is too small; expected at least 16")
         return 2

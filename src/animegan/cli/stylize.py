@@ -7,8 +7,9 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from animegan.cli import model_flags
 from animegan.inference.colors import check_strength
-from animegan.inference.options import DETECTORS, PRECISIONS, RUNTIMES, StylizeOptions
+from animegan.inference.options import RUNTIMES, StylizeOptions
 
 DEFAULTS = StylizeOptions()
 
@@ -37,14 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add = parser.add_argument
     add("inputs", nargs="+", metavar="INPUT", help="image/video files or folders")
     add("-o", "--output", required=True, metavar="OUT", help="output folder, or file for one input")
-    add(
-        "--weights",
-        help="generator file (.pt/.ckpt/.safetensors/.onnx), TF checkpoint folder or .ckpt prefix, or released "
-        "name (see `animegan weights list`), or hf://OWNER/REPO[/FILE][@REV] (Hugging Face Hub)",
-    )
+    model_flags.add_weights(parser)
     add("--url", help="folder URL holding released weight files (default: each file's source)")
-    add("--device", default=DEFAULTS.device, help="auto, cpu, cuda, cuda:N (default %(default)s)")
-    add("--precision", default=DEFAULTS.precision, choices=PRECISIONS, help="default %(default)s")
+    model_flags.add_device(parser)
+    model_flags.add_precision(parser)
     add("--max-side", type=int, metavar="N", help="downscale inputs whose longer side exceeds N")
     add("--max-pixels", type=int, default=DEFAULTS.max_pixels, help="refuse larger images (bombs)")
     add(
@@ -83,8 +80,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="keep the photo's colours: stylized luma, original chroma",
     )
     add("--faces", action="store_true", help="restyle faces with a face model and paste them back")
-    add("--face-weights", default=DEFAULTS.face_weights, help="face model (%(default)s)")
-    add("--detector", choices=DETECTORS, default=DEFAULTS.detector, help="dlib face detector (%(default)s)")
+    model_flags.add_face_weights(parser)
+    model_flags.add_detector(parser)
     add(
         "--compile",
         action="store_true",
@@ -97,7 +94,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="auto: OpenVINO on the CPU once the work pays for its build (never for a single photo), else PyTorch; "
         "$ANIMEGAN_RUNTIME overrides auto (default %(default)s)",
     )
-    add("--quiet", action="store_true", help="no progress bars")
+    model_flags.add_quiet(parser)
+    model_flags.add_verbose(parser)
     parser.set_defaults(func=run)
 
 
@@ -134,6 +132,7 @@ class PrintedEvents:
 def run(args: argparse.Namespace) -> int:
     from animegan.inference.run import stylize_all
 
+    model_flags.show_verbose(args.verbose)
     summary = stylize_all(args.inputs, args.output, options_from(args), PrintedEvents())
     total = summary.done + summary.failed
     failed = f", {summary.failed} failed" if summary.failed else ""

@@ -6,10 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from animegan.inference.options import PRECISIONS, StylizeOptions
+from animegan.cli import model_flags
+from animegan.cli.model_flags import DEFAULTS
 from animegan.ui.access import credentials, exposure_warning, parse_credentials
-
-DEFAULTS = StylizeOptions()
 
 
 def _positive_int(text: str) -> int:
@@ -36,16 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="interface to bind (default %(default)s: this machine only)")
     add("--port", type=int, help="port (default: the first free one from 7860)")
-    add(
-        "--weights",
-        action="append",
-        default=[],
-        metavar="W",
-        help="generator file, released name or hf:// spec (repeat)",
-    )
-    add("--face-weights", default=DEFAULTS.face_weights, help="face model (%(default)s)")
-    add("--device", default=DEFAULTS.device, help="auto, cpu, cuda, cuda:N (default %(default)s)")
-    add("--precision", default=DEFAULTS.precision, choices=PRECISIONS, help="default %(default)s")
+    model_flags.add_weights(parser, repeat=True)
+    model_flags.add_face_weights(parser)
+    model_flags.add_device(parser)
+    model_flags.add_precision(parser)
+    model_flags.add_verbose(parser)
     add("--max-pixels", type=int, help="largest image or video frame accepted, in pixels")
     add("--max-video-seconds", type=float, help="longest video accepted")
     add(
@@ -65,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     warning = exposure_warning(args.host, protected=auth is not None)
     if warning:
         print(warning, file=sys.stderr, flush=True)
+    model_flags.show_verbose(args.verbose)
     try:
         from animegan.ui.app import launch
     except ImportError as exc:

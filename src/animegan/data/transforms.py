@@ -9,6 +9,8 @@ import cv2
 import numpy as np
 import torch
 
+from animegan.pixel_scale import to_unit
+
 
 def cover_resize(rgb: np.ndarray, size: int) -> np.ndarray:
     """Resize up (keeping the aspect ratio) so both sides are at least ``size``; larger images are unchanged."""
@@ -58,5 +60,5 @@ def to_tensor(image: np.ndarray, shift: Sequence[float] | None = None, clip: boo
     pixels = np.ascontiguousarray(image, dtype=np.float32)
     if shift is not None:
         pixels = pixels + np.asarray(shift, dtype=np.float32)
-    tensor = torch.from_numpy(pixels.transpose(2, 0, 1).copy()).div_(127.5).sub_(1.0)
+    tensor = to_unit(torch.from_numpy(pixels.transpose(2, 0, 1).copy()))
     return tensor.clamp_(-1.0, 1.0) if clip else tensor

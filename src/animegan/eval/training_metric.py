@@ -19,12 +19,12 @@ from animegan.eval.images import square
 from animegan.eval.inception import FeatureNet, feature_net
 from animegan.eval.statistics import fid, kid
 from animegan.imageio import read_image
+from animegan.inference.pixels import to_uint8
 
 
 def to_uint8_images(x: torch.Tensor) -> list[np.ndarray]:
     """Float NCHW in [-1, 1] -> RGB uint8 HxWx3 images."""
-    x = x.detach().float().add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8)
-    return list(x.permute(0, 2, 3, 1).cpu().numpy())
+    return list(to_uint8(x))
 
 
 class StyleMetrics(pl.Callback):

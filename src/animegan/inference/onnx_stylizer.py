@@ -16,11 +16,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import torch
 
 from animegan.errors import WeightsError
 from animegan.inference.pixels import MIN_SIDE
 from animegan.inference.runtimes.onnx_runtime import OnnxGenerator
 from animegan.inference.tiling import ALIGN
+from animegan.pixel_scale import to_byte, to_unit
 
 V3_MIN_SIDE = 256
 
@@ -78,11 +80,11 @@ class OnnxStylizer:
             else:
                 mode = cv2.BORDER_REFLECT_101 if th - h < h and tw - w < w else cv2.BORDER_REPLICATE
                 image = cv2.copyMakeBorder(image, 0, th - h, 0, tw - w, mode)
-        return image / 127.5 - 1.0
+        return to_unit(torch.from_numpy(image)).numpy()
 
     def _finish(self, y: np.ndarray, h: int, w: int, resized: bool) -> np.ndarray:
         if not resized:  # generic generators: rounded, cropped back (as Stylizer)
-            return np.clip(np.round((y[:h, :w] + 1.0) * 127.5), 0, 255).astype(np.uint8)
+            return to_byte(torch.from_numpy(y[:h, :w])).numpy()
         image = np.clip((y + 1.0) / 2 * 255, 0, 255).astype(np.uint8)  # the reference truncates
         if image.shape[:2] != (h, w):
             image = cv2.resize(image, (w, h), interpolation=cv2.INTER_LINEAR)

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from animegan.inference.tiling import ALIGN
+from animegan.pixel_scale import to_byte, to_unit
 
 MIN_SIDE = (
     16  # smaller inputs are padded (replicate) up to this: the net needs a few pixels after two downsamples
@@ -19,13 +20,12 @@ MIN_SIDE = (
 def to_tensor(frames: Sequence[np.ndarray]) -> torch.Tensor:
     """RGB uint8 HxWx3 frames of one size -> float NCHW in [-1, 1]."""
     batch = torch.from_numpy(np.ascontiguousarray(np.stack(frames)))
-    return batch.permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
+    return to_unit(batch.permute(0, 3, 1, 2))
 
 
-def to_uint8(x: torch.Tensor) -> np.ndarray:
-    """Float NCHW in [-1, 1] -> uint8 NHWC (rounded)."""
-    x = x.float().add(1.0).mul_(127.5).round_().clamp_(0, 255)
-    return x.to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+def to_uint8(x: torch.Tensor, rounded: bool = True) -> np.ndarray:
+    """Float NCHW in [-1, 1] -> uint8 NHWC (rounded, or truncated: see ``pixel_scale.to_byte``)."""
+    return to_byte(x, rounded).permute(0, 2, 3, 1).cpu().numpy()
 
 
 def pad_to_multiple(x: torch.Tensor, multiple: int = ALIGN, min_side: int = MIN_SIDE) -> torch.Tensor:

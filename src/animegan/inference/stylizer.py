@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,25 +11,29 @@ import numpy as np
 import torch
 from torch import nn
 
-from animegan.device import resolve_device
 from animegan.inference import auto_tile
 from animegan.inference.onnx_stylizer import OnnxStylizer
 from animegan.inference.options import TILE_OVERLAP, TILE_STATS_SIDE
 from animegan.inference.pixels import pad_to_multiple, to_tensor, to_uint8
+from animegan.inference.runtimes.execution_plan import ExecutionPlan, make_plan, tile_for
 from animegan.inference.runtimes.onnx_runtime import OnnxGenerator
-from animegan.inference.runtimes.precision import ExecutionPath, as_input, autocast, choose_path, prepared
+from animegan.inference.runtimes.precision import ExecutionPath, as_input, autocast, prepared
 from animegan.inference.runtimes.switch import RuntimeSwitch
 from animegan.inference.tiling import ALIGN, run_tiled
 from animegan.weights import released
 from animegan.weights.io import load_weights
+
+log = logging.getLogger(__name__)
 
 
 class Stylizer:
     """Runs a generator on images: ``stylizer(rgb_uint8) -> rgb_uint8`` at the input's exact size.
 
     Inputs are padded by reflection to the network's multiple (its ``size_multiple``: 8 for v3; ALIGN = 4 for
-    v1/v2) and the output is cropped back, so there is no resizing or distortion. ``tile`` (pixels) bounds memory on large images (see ``tiling``). ``runtime``: auto
-    (OpenVINO on the CPU once it pays, see ``runtime``), torch or openvino.
+    v1/v2) and the output is cropped back, so there is no resizing or distortion. ``tile`` (pixels) bounds memory
+    on large images (see ``tiling``). ``runtime``: auto (OpenVINO on the CPU once it pays, see
+    ``runtimes.switch``), torch or openvino. Device, precision, runtime and tiles are decided once, into
+    ``self.plan`` (``runtimes.execution_plan``).
     """
 
     def __init__(
@@ -41,24 +46,27 @@ class Stylizer:
         tile_stats_side: int = TILE_STATS_SIDE,
         compile: bool = False,
         runtime: str = "auto",
+        plan: ExecutionPlan | None = None,
     ) -> None:
-        self.device = resolve_device(device)
+        """Runs as ``plan`` says; without one, as ``make_plan`` decides from the other arguments."""
+        if plan is None:
+            plan = make_plan(
+                generator, device, precision, runtime, tile, tile_overlap, tile_stats_side, compile
+            )
+        log.info("execution plan: %s", plan)  # shown by the CLI's --verbose
+        self.plan = plan
+        self.device = plan.device
         generator = generator.eval().requires_grad_(False).to(self.device)
         self.multiple = int(getattr(generator, "size_multiple", ALIGN))
-        # int8 is OpenVINO's alone (see ``runtime``); PyTorch runs tiles and fallbacks on the auto path
-        torch_precision = "auto" if precision == "int8" else precision
-        self.execution: ExecutionPath = choose_path(generator, self.device, torch_precision)
-        wanted = (
-            "auto" if precision == "auto" and self.execution.precision == "bf16" else self.execution.precision
+        self.runtime = RuntimeSwitch(generator, plan)
+        self.generator = prepared(generator, plan.path, self.device)
+        self.tile, self.tile_overlap, self.tile_stats_side = (
+            plan.tile,
+            plan.tile_overlap,
+            plan.tile_stats_side,
         )
-        wanted = "int8" if precision == "int8" else wanted
-        self.runtime = RuntimeSwitch(generator, self.device, wanted, "torch" if compile else runtime)
-        self.generator = prepared(generator, self.execution, self.device)
-        self.tile = self._auto_tile(tile_overlap) if tile == "auto" else tile
         self.weights_path: Path | None = None
-        self.tile_overlap = tile_overlap
-        self.tile_stats_side = tile_stats_side
-        self._forward_module: nn.Module = torch.compile(self.generator) if compile else self.generator
+        self._forward_module: nn.Module = torch.compile(self.generator) if plan.compile else self.generator
 
     @classmethod
     def from_weights(
@@ -76,10 +84,16 @@ class Stylizer:
         path: Path = released.resolve(weights, base_url=base_url, quiet=quiet)
         if path.suffix.lower() == ".onnx":  # run as it is by ONNX Runtime (AnimeGANv3's releases, exports)
             onnx = OnnxGenerator(path, device=str(device))
+            log.info("execution plan: onnxruntime %s fp32", onnx.providers[0])  # shown by --verbose
             return OnnxStylizer(onnx, precision=precision, tile=kwargs.get("tile"))
         stylizer = cls(load_weights(path), device=device, precision=precision, **kwargs)
         stylizer.weights_path = path
         return stylizer
+
+    @property
+    def execution(self) -> ExecutionPath:
+        """PyTorch's precision path (the plan's)."""
+        return self.plan.path
 
     @property
     def precision(self) -> str:
@@ -103,9 +117,8 @@ class Stylizer:
         return self.forward(x, eager=True)  # tiles swap norm modules: keep them away from a compiled graph
 
     def _auto_tile(self, overlap: int) -> int:
-        """``--tile auto``: the tile that fits the free CUDA memory (see ``auto_tile``)."""
-        half = self.execution.precision in ("fp16", "bf16")
-        return auto_tile.auto_tile(self.device, overlap, torch.float16 if half else torch.float32)
+        """``--tile auto`` now: the tile that fits the free CUDA memory (see ``auto_tile``)."""
+        return tile_for(self.execution, self.device, overlap)
 
     def _tiled(self, x: torch.Tensor, tile: int) -> torch.Tensor:
         with torch.inference_mode():

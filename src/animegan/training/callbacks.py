@@ -14,6 +14,7 @@ from torchvision.utils import make_grid
 
 from animegan.atomic import atomic_path
 from animegan.imageio import write_image
+from animegan.pixel_scale import to_byte
 from animegan.training.ema import averaged, ema_path
 from animegan.training.timeline import logged_step
 from animegan.weights.io import save_generator
@@ -58,7 +59,7 @@ class GeneratorExport(pl.Callback):
 def to_uint8_grid(photo: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     """Photos in the first row, their stylizations in the second; [-1, 1] floats -> (3, H, W) uint8."""
     grid = make_grid(torch.cat([photo, fake]).float(), nrow=len(photo), padding=2, pad_value=1.0)
-    return ((grid.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return to_byte(grid)
 
 
 class SampleGrid(pl.Callback):

@@ -25,6 +25,7 @@ import torch
 
 from animegan.data.prepare.superpixels import SuperpixelSettings, superpixel_image
 from animegan.errors import AnimeGANError
+from animegan.pixel_scale import to_byte, to_unit
 from animegan.workers import default_workers, process_pool
 
 BACKENDS = ("process", "thread")
@@ -112,13 +113,12 @@ def nl0_image(rgb: np.ndarray, nlmeans: NLMeansSettings, l0: L0Settings) -> np.n
 
 def to_uint8_images(images: torch.Tensor) -> np.ndarray:
     """NCHW [-1, 1] -> NHWC uint8 by truncation of clip((x + 1) * 127.5, 0, 255), on the CPU."""
-    scaled = ((images.detach().float() + 1.0) * 127.5).clamp_(0.0, 255.0).to(torch.uint8)
-    return scaled.permute(0, 2, 3, 1).contiguous().cpu().numpy()
+    return to_byte(images, rounded=False).permute(0, 2, 3, 1).contiguous().cpu().numpy()
 
 
 def superpixel_target(rgb: np.ndarray, settings: SuperpixelSettings) -> np.ndarray:
     """SPf of one RGB uint8 image, float32 in [-1, 1]."""
-    return superpixel_image(rgb, settings).astype(np.float32) / 127.5 - 1.0
+    return to_unit(torch.from_numpy(superpixel_image(rgb, settings))).numpy()
 
 
 class PendingTargets:

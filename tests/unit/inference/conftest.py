@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from animegan.inference.runtimes.switch import RUNTIME_ENV
+from animegan.inference.runtimes.execution_plan import RUNTIME_ENV
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,8 @@ import torch
 from animegan.cli import main
 from animegan.errors import AnimeGANError
 from animegan.inference.runtimes import int8, openvino_runtime
+from animegan.inference.runtimes.execution_plan import make_plan
 from animegan.inference.runtimes.precision import psnr
-from animegan.inference.runtimes.switch import RuntimeSwitch
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import GeneratorV2
 
@@ -64,8 +64,10 @@ def test_a_failed_quantization_falls_back_to_the_float_build(generator, rng, mon
 def test_int8_without_nncf_or_off_the_cpu_or_on_torch_is_one_line(generator, monkeypatch):
     with pytest.raises(AnimeGANError, match="runs on OpenVINO; drop --runtime torch"):
         Stylizer(generator, device="cpu", precision="int8", runtime="torch")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a simulated GPU: refused before any use
     with pytest.raises(AnimeGANError, match="runs on the CPU, not on cuda"):
-        RuntimeSwitch(generator, torch.device("cuda"), "int8")
+        make_plan(generator, "cuda", "int8")
+    monkeypatch.undo()
     monkeypatch.setattr(int8, "available", lambda: False)
     with pytest.raises(AnimeGANError, match=r"needs NNCF, which is not installed: pip install"):
         Stylizer(generator, device="cpu", precision="int8")

@@ -12,8 +12,12 @@ from animegan.errors import AnimeGANError
 from animegan.inference.export import onnx_bytes
 from animegan.inference.runtimes import openvino_runtime
 from animegan.inference.runtimes.cache import RuntimeCache
+from animegan.inference.runtimes.execution_plan import (
+    BREAK_EVEN_PIXELS,
+    OPENVINO_MIN_IMAGE_PIXELS,
+    RUNTIME_ENV,
+)
 from animegan.inference.runtimes.precision import psnr
-from animegan.inference.runtimes.switch import BREAK_EVEN_PIXELS, OPENVINO_MIN_IMAGE_PIXELS, RUNTIME_ENV
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import GeneratorV1, GeneratorV2
 

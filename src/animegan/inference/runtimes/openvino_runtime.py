@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -26,7 +27,7 @@ from animegan.inference import export
 from animegan.inference.cancel import cancellable
 from animegan.inference.runtimes import int8
 from animegan.inference.runtimes.cache import RuntimeCache, weights_key
-from animegan.inference.runtimes.precision import MIN_PSNR_DB, calibration_image, psnr
+from animegan.inference.runtimes.precision import MIN_PSNR_DB, UNIT_PEAK, calibration_image, psnr
 from animegan.inference.runtimes.signal_stack import kept_signal_stack
 
 FP32_TOLERANCE = 1e-3  # largest difference from PyTorch fp32 (output in [-1, 1]) accepted for an fp32 build
@@ -111,7 +112,7 @@ def agrees(model: OpenVinoGenerator, checks: Checks) -> bool:
             return False
         if model.precision == "fp32" and float((out - reference).abs().max()) > FP32_TOLERANCE:
             return False
-        if model.precision != "fp32" and psnr((out + 1) * 127.5, (reference + 1) * 127.5) < MIN_PSNR_DB:
+        if model.precision != "fp32" and psnr(out, reference, peak=UNIT_PEAK) < MIN_PSNR_DB:
             return False
     return True
 
@@ -124,10 +125,11 @@ def versions() -> dict[str, str]:
 
 
 def build(
-    generator: nn.Module, requested: str, cache: RuntimeCache | None = None
+    generator: nn.Module, requested: str | Sequence[str], cache: RuntimeCache | None = None
 ) -> OpenVinoGenerator | None:
-    """The fastest OpenVINO model of ``generator`` for ``requested`` that passes the check, or None."""
-    candidates = precisions_for(requested)
+    """The first OpenVINO model of ``generator`` that passes the check, or None: ``requested`` is the precisions
+    to try in order (an ``ExecutionPlan``'s), or one requested precision (``precisions_for``)."""
+    candidates = precisions_for(requested) if isinstance(requested, str) else list(requested)
     if not candidates or not available():
         return None
     generator = copy.deepcopy(generator).float().cpu().eval().to(memory_format=torch.contiguous_format)

@@ -32,6 +32,7 @@ from animegan.device import cpu_has_bf16
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 MIN_PSNR_DB = 35.0
+UNIT_PEAK = 2.0  # psnr's peak for images in [-1, 1]: the same dB as on the 0..255 scale
 CALIBRATION_SIZE = 128
 
 
@@ -126,7 +127,7 @@ def calibrated_psnr(generator: nn.Module, path: ExecutionPath, device: torch.dev
     fp32 = ExecutionPath("fp32", False)
     reference = run_path(prepared(generator, fp32, device), x, fp32, device)
     candidate = run_path(prepared(generator, path, device), x, path, device)
-    return psnr((reference.cpu() + 1) * 127.5, (candidate.cpu() + 1) * 127.5)
+    return psnr(reference.cpu(), candidate.cpu(), peak=UNIT_PEAK)
 
 
 def fastest_first(paths: list[ExecutionPath], seconds: Mapping[str, float] | None) -> list[ExecutionPath]:

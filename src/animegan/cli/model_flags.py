@@ -1,0 +1,92 @@
+"""The flags ``stylize``, ``faces`` and ``ui`` share (weights, device, precision, detector, quiet, verbose), declared
+once, with their defaults from ``StylizeOptions``; and ``--verbose``'s output (no torch import here)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from animegan.inference.options import DETECTORS, PRECISIONS, StylizeOptions
+
+DEFAULTS = StylizeOptions()
+WEIGHTS_HELP = (
+    "{what} file (.pt/.ckpt/.safetensors/.onnx), TF checkpoint folder or .ckpt prefix, or released name "
+    "(see `animegan weights list`), or hf://OWNER/REPO[/FILE][@REV] (Hugging Face Hub)"
+)
+LOGGER = "animegan"  # --verbose shows this logger's INFO lines (the execution plan) on stderr
+
+
+def add_weights(
+    parser: argparse.ArgumentParser, default: str | None = None, repeat: bool = False, what: str = "generator"
+) -> None:
+    """``--weights``: one ``what`` (``default`` when given), or several with ``repeat``."""
+    text = WEIGHTS_HELP.format(what=what)
+    if repeat:
+        parser.add_argument("--weights", action="append", default=[], metavar="W", help=f"{text}; repeat")
+    elif default is not None:
+        parser.add_argument("--weights", default=default, help=f"{text} (default %(default)s)")
+    else:
+        parser.add_argument("--weights", help=text)
+
+
+def add_face_weights(parser: argparse.ArgumentParser) -> None:
+    """``--face-weights``: the face model that restyles faces."""
+    parser.add_argument("--face-weights", default=DEFAULTS.face_weights, help="face model (%(default)s)")
+
+
+def add_device(parser: argparse.ArgumentParser) -> None:
+    """``--device``."""
+    parser.add_argument(
+        "--device", default=DEFAULTS.device, help="auto, cpu, cuda, cuda:N (default %(default)s)"
+    )
+
+
+def add_precision(parser: argparse.ArgumentParser) -> None:
+    """``--precision``."""
+    parser.add_argument(
+        "--precision",
+        default=DEFAULTS.precision,
+        choices=PRECISIONS,
+        help="auto: the fastest that keeps the fp32 result; int8: CPU + OpenVINO only (default %(default)s)",
+    )
+
+
+def add_detector(parser: argparse.ArgumentParser) -> None:
+    """``--detector``."""
+    parser.add_argument(
+        "--detector",
+        choices=DETECTORS,
+        default=DEFAULTS.detector,
+        help="dlib face detector (default %(default)s)",
+    )
+
+
+def add_quiet(parser: argparse.ArgumentParser) -> None:
+    """``--quiet``."""
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def add_verbose(parser: argparse.ArgumentParser) -> None:
+    """``--verbose``: print how each model runs (device, precision, runtime, tiles) on stderr."""
+    parser.add_argument(
+        "--verbose", action="store_true", help="print the execution plan (device, precision, runtime, tiles)"
+    )
+
+
+class _Stderr(logging.Handler):
+    """Writes to the current ``sys.stderr`` (not the one at set-up: tests and tools swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"animegan: {self.format(record)}", file=sys.stderr)
+
+
+def show_verbose(verbose: bool) -> None:
+    """Show (``--verbose``) the package's INFO lines on stderr, or leave its logging as Python's default; set anew
+    by every command that has the flag."""
+    logger = logging.getLogger(LOGGER)
+    for handler in [h for h in logger.handlers if isinstance(h, _Stderr)]:
+        logger.removeHandler(handler)
+    logger.setLevel(logging.INFO if verbose else logging.NOTSET)
+    if verbose:
+        logger.addHandler(_Stderr())
