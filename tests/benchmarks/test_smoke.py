@@ -12,6 +12,7 @@ import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 TINY = {
+    "bench_first_picture.py": ["--size", "48", "--rounds", "1"],
     "bench_prepare.py": ["--images", "2", "--size", "64", "--rounds", "1", "--workers", "1"],
     "bench_stylize.py": [
         *["--sizes", "64", "--min-seconds", "0.05", "--peak-n", "128", "--peak-seconds", "0.05"],
