@@ -15,7 +15,8 @@ from animegan.inference import auto_tile
 from animegan.inference.onnx_stylizer import OnnxStylizer
 from animegan.inference.pixels import pad_to_multiple, to_tensor, to_uint8
 from animegan.inference.runtimes.onnx_runtime import OnnxGenerator
-from animegan.inference.runtimes.precision import ExecutionPath, as_input, autocast, choose_path, prepared
+from animegan.inference.runtimes.path_cache import choose_path_cached
+from animegan.inference.runtimes.precision import ExecutionPath, as_input, autocast, prepared
 from animegan.inference.runtimes.switch import RuntimeSwitch
 from animegan.inference.tiling import ALIGN, run_tiled
 from animegan.weights import released
@@ -46,7 +47,7 @@ class Stylizer:
         self.multiple = int(getattr(generator, "size_multiple", ALIGN))
         # int8 is OpenVINO's alone (see ``runtime``); PyTorch runs tiles and fallbacks on the auto path
         torch_precision = "auto" if precision == "int8" else precision
-        self.execution: ExecutionPath = choose_path(generator, self.device, torch_precision)
+        self.execution: ExecutionPath = choose_path_cached(generator, self.device, torch_precision)
         wanted = (
             "auto" if precision == "auto" and self.execution.precision == "bf16" else self.execution.precision
         )

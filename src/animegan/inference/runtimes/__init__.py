@@ -1,3 +1,3 @@
 """What runs a generator's forward passes: precision.py (PyTorch devices, precisions and layouts, ``auto``),
 switch.py (PyTorch or OpenVINO per image), openvino_runtime.py with cache.py (its build cache), int8.py
-(NNCF quantization) and signal_stack.py, onnx_runtime.py (ONNX generators under ONNX Runtime)."""
+(NNCF quantization), path_cache.py (the `auto` verdict, cached) and signal_stack.py, onnx_runtime.py (ONNX generators under ONNX Runtime)."""
