@@ -4,7 +4,9 @@ photo and weights, each a fresh child process timed from outside (process start 
 Also the import time of each (``python -X importtime``: the sum of its top-level imports) and the heavy optional
 packages a plain photo pulls in (none of PyAV, dlib, OpenVINO, Lightning, Gradio, Hydra should appear). The
 runtime cache lives in a fresh folder: our first run fills it (reported apart as ``cold``), the timed rounds find
-it, as a user's second photo does. ``port_test.py`` re-does the port's ``test.py`` (``port_model.py`` layout).
+it, as a user's second photo does; a third contender runs ours with the runtime cache off
+(``ANIMEGAN_RUNTIME_CACHE=0``: the ``auto`` check in every process, as before its verdict was cached).
+``port_test.py`` re-does the port's ``test.py`` (``port_model.py`` layout).
 """
 
 from __future__ import annotations
