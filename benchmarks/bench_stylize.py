@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 
 import end_to_end
+import int8_setup
+import layer_profile
 import numpy as np
 import peak_memory
 import torch
@@ -168,6 +170,10 @@ def main() -> None:
     parser.add_argument("--compile", action="store_true", help="also measure torch.compile (auto)")
     parser.add_argument("--min-seconds", type=float, default=8.0, help="timing budget per size")
     parser.add_argument("--no-int8", action="store_true", help="skip --precision int8 (NNCF)")
+    parser.add_argument(
+        "--int8-setup-rounds", type=int, default=3, help="int8 set-up rounds in new processes (0 = skip)"
+    )
+    parser.add_argument("--profile-size", type=int, default=512, help="per-layer profile side (0 = skip)")
     parser.add_argument("--peak-n", type=int, default=1024, help="matrix side of the peak measurement")
     parser.add_argument("--peak-seconds", type=float, default=3.0, help="time per peak measurement")
     parser.add_argument(
@@ -199,6 +205,13 @@ def main() -> None:
     sizes = [s for s in args.sizes.split(",") if s]
     with_int8 = not args.no_int8 and int8.available()
     report["images"] = bench_images(state, sizes, args.min_seconds, args.compile, with_int8, peaks)
+    if args.profile_size:
+        generator = GeneratorV2()
+        generator.load_state_dict(state)
+        stylizer = Stylizer(generator, device="cpu", runtime="torch")
+        report["layer_profile"] = layer_profile.profile(stylizer, args.profile_size, 3, peaks["bf16"])
+    if with_int8 and args.int8_setup_rounds:
+        report["int8_setup"] = int8_setup.measure(state, args.int8_setup_rounds)
     if args.e2e_sizes:
         sides = [int(s) for s in args.e2e_sizes.split(",")]
         report["end_to_end"] = end_to_end.measure(sides, state, args.e2e_rounds)

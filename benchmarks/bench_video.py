@@ -6,6 +6,8 @@ temporal consistency measured by the standard warping error (Lai et al. 2018, ``
   the CPU has bf16) and through PyTorch eager (``--runtime torch``, the default before OpenVINO), interleaved.
   End-to-end fps: the real pipeline (``stylize_video``: decode, stylize and encode threads, sound kept) with the
   same warm default ``Stylizer``.
+- Breakdown (``video_breakdown.py``): decode, model one frame per call (the image path) and batched, encode,
+  a folder of the same frames as PNGs end to end, and the video end to end, each alone in the same run.
 - Temporal consistency: a smaller pan/zoom clip; the warping error (flow on the input frames, occlusion by the
   forward-backward check, mean |O_t - warp(O_{t-1})| on 0..255) of the plain output and of ``--temporal``
   (``TemporalSmoother``, the hook ``animegan stylize --temporal`` runs), with the input clip's own error (what
@@ -28,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import video_breakdown
 from report import emit_json
 
 from animegan.eval.warping_error import warping_error
@@ -84,6 +87,7 @@ def bench_speed(net, size: tuple[int, int], frames: int, batch: int, rounds: int
             t0 = time.perf_counter()
             stylize_video(clip, Path(tmp) / "out.mp4", default.stylize_batch, batch, show_progress=False)
             fps["end_to_end"].append(frames / (time.perf_counter() - t0))
+        breakdown = video_breakdown.measure(default, clip, batch, rounds)
     med = {name: float(np.median(v)) for name, v in fps.items()}
     result = {
         "clip": f"{size[0]}x{size[1]} pan/zoom, {frames} frames, H.264 + AAC",
@@ -94,6 +98,7 @@ def bench_speed(net, size: tuple[int, int], frames: int, batch: int, rounds: int
         "end_to_end_fps": med["end_to_end"],
         "end_to_end_over_model_speedup": med["end_to_end"] / med["model_default"],  # 1.0: overlap is perfect
         "rounds": rounds,
+        "breakdown": breakdown,
     }
     print(
         f"  video {result['clip']} [{result['runs_on']}]: model-only {result['model_only_fps']:.3f} fps "

@@ -12,10 +12,17 @@ import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 TINY = {
+    "bench_first_picture.py": ["--size", "48", "--rounds", "1"],
     "bench_prepare.py": ["--images", "2", "--size", "64", "--rounds", "1", "--workers", "1"],
     "bench_stylize.py": [
         *["--sizes", "64", "--min-seconds", "0.05", "--peak-n", "128", "--peak-seconds", "0.05"],
         *["--e2e-sizes", "48", "--e2e-rounds", "1", "--memory", "64", "--memory-size", "200x120"],
+        *[
+            "--int8-setup-rounds",
+            "0",
+            "--profile-size",
+            "64",
+        ],  # two NNCF quantizations per round: measured by `make bench` only
     ],
     "bench_video.py": [
         *["--size", "96x64", "--frames", "4", "--batch", "2"],

@@ -2,7 +2,9 @@
 
 A decoder thread demuxes, decodes, converts to RGB and turns frames upright; the calling thread runs batched
 inference; an encoder thread applies per-frame post-processing (temporal smoothing, faces), encodes and muxes.
-Bounded queues keep memory flat. Frame timestamps are copied, so frame rate (constant or variable) and duration
+The first batch holds a single frame, as a folder's first photo: the Stylizer runs it on PyTorch and, having
+seen its pixels, moves the next batches to OpenVINO where that pays (``runtimes.switch``), instead of running a
+whole first batch on the slower eager path. Bounded queues keep memory flat. Frame timestamps are copied, so frame rate (constant or variable) and duration
 are kept. The output is written under a temporary name and renamed at the end. A stage that fails (a full disk
 while encoding, a corrupt packet) stops the other two at once: queue waits give up and the batch being stylized
 is abandoned at its next layer (``animegan.inference.cancel``); a failed or interrupted run leaves neither a final
@@ -208,7 +210,7 @@ class VideoPipeline:
             if batch and batch[0].rgb.shape != payload.rgb.shape:
                 batch = self._infer(batch)
             batch.append(payload)
-            if len(batch) >= self.batch_size:
+            if len(batch) >= (self.batch_size if self.frames_in else 1):  # the first frame alone (see above)
                 batch = self._infer(batch)
         self._infer(batch)
         if self.frames_in == 0:

@@ -1,4 +1,4 @@
 """What runs a generator's forward passes: execution_plan.py (device, precision, runtime and tiles, decided once),
 precision.py (PyTorch devices, precisions and layouts, ``auto``), switch.py (follows the plan: PyTorch or OpenVINO
-per image), openvino_runtime.py with cache.py (its build cache), int8.py (NNCF quantization) and signal_stack.py,
+per image), openvino_runtime.py with cache.py (its build cache), int8.py (NNCF quantization), path_cache.py (the `auto` verdict, cached) and signal_stack.py,
 onnx_runtime.py (ONNX generators under ONNX Runtime)."""

@@ -3,7 +3,8 @@
 An entry is keyed by a hash of the weights (every tensor's name, dtype, shape and bytes), the generator's config
 and the torch, OpenVINO and animegan versions, so a change of any of them never reuses an old entry. One entry
 serves every image size (the export has dynamic height and width: no size buckets, nothing padded) and every
-precision (OpenVINO picks the precision when it compiles). A missing, unwritable or read-only cache folder means
+float precision (OpenVINO picks the precision when it compiles); ``--precision int8`` keeps its quantized model
+beside it (``<key>.int8``, see ``int8``), keyed further by NNCF's version, the calibration and the CPU. A missing, unwritable or read-only cache folder means
 no cache, never an error; a corrupt entry is dropped by the caller (``forget``) and written anew;
 ``ANIMEGAN_RUNTIME_CACHE=0`` turns the cache off.
 """
@@ -23,6 +24,7 @@ from animegan.weights.released import cache_root
 
 DISABLE_ENV = "ANIMEGAN_RUNTIME_CACHE"
 SUBDIR = "runtime"
+COMPILED_SUBDIR = "openvino"  # OpenVINO's CACHE_DIR, inside the runtime folder
 FORMAT = 1  # bump when the export changes what a cached file holds
 
 
@@ -49,30 +51,34 @@ class RuntimeCache:
     def path(self, key: str, suffix: str = ".onnx") -> Path:
         return self.folder / f"{key}{suffix}"
 
-    def load(self, key: str) -> bytes | None:
+    def compiled_dir(self) -> Path | None:
+        """The folder for OpenVINO's own blobs of compiled int8 models (``CACHE_DIR``), None when off."""
+        return self.folder / COMPILED_SUBDIR if self.enabled else None
+
+    def load(self, key: str, suffix: str = ".onnx") -> bytes | None:
         """The entry's bytes, or None (absent, unreadable, empty, or the cache is off)."""
         if not self.enabled:
             return None
         try:
-            data = self.path(key).read_bytes()
+            data = self.path(key, suffix).read_bytes()
         except OSError:
             return None
         return data or None
 
-    def store(self, key: str, data: bytes) -> bool:
+    def store(self, key: str, data: bytes, suffix: str = ".onnx") -> bool:
         """Write the entry (temporary name, then rename); False where the folder cannot be written."""
         if not self.enabled:
             return False
         try:
-            with atomic_path(self.path(key)) as tmp:
+            with atomic_path(self.path(key, suffix)) as tmp:
                 tmp.write_bytes(data)
         except OSError:
             return False
         return True
 
-    def forget(self, key: str) -> None:
+    def forget(self, key: str, suffix: str = ".onnx") -> None:
         """Remove a bad entry (if we may)."""
         try:
-            self.path(key).unlink(missing_ok=True)
+            self.path(key, suffix).unlink(missing_ok=True)
         except OSError:
             pass

@@ -26,7 +26,8 @@ from animegan.errors import AnimeGANError
 from animegan.inference import auto_tile
 from animegan.inference.options import OPENVINO_BREAK_EVEN_PIXELS, OPENVINO_MIN_IMAGE_PIXELS, RUNTIMES
 from animegan.inference.runtimes import openvino_runtime
-from animegan.inference.runtimes.precision import ExecutionPath, choose_path
+from animegan.inference.runtimes.path_cache import choose_path_cached
+from animegan.inference.runtimes.precision import ExecutionPath
 
 RUNTIME_ENV = "ANIMEGAN_RUNTIME"
 # pixels already run before OpenVINO is built (about two 512 x 512 photos; see ``switch``); the numbers live in
@@ -133,7 +134,7 @@ def _torch_path(generator: nn.Module, device: torch.device, precision: str) -> E
     torch_precision = "auto" if precision == "int8" else precision
     if torch_precision == "auto":  # the calibration runs the generator on the device
         generator.eval().requires_grad_(False).to(device)
-    return choose_path(generator, device, torch_precision)
+    return choose_path_cached(generator, device, torch_precision)
 
 
 def _openvino_request(precision: str, path: ExecutionPath) -> str:
