@@ -6,9 +6,10 @@ or of the epoch), which runs the callbacks' ``on_exception``. But that exception
 a scheduler sees a finished job. Here all three signals take that path (``stop_request`` marks the trainer),
 ``PreemptionCheckpoint`` (Lightning's ``OnExceptionCheckpoint``) writes ``checkpoints/<stage>/last.ckpt`` of the
 step reached (and, through ``GeneratorExport``, ``generator.pt``), and ``stop_on_signals`` prints one line and
-exits 128 + the signal number (143, 130, 138). A second Ctrl-C interrupts at once (Lightning: exit 1).
-Under submitit, its own handler of the signal (set with ``SUBMITIT_PREEMPT_SIGNAL``) runs after the checkpoint
-is written, so that it requeues the job.
+exits 128 + the signal number (143, 130, 138; 140 for SIGUSR2). A second Ctrl-C interrupts at once (Lightning:
+exit 1). Under SLURM with the submitit launcher, submitit's warning signal (SIGUSR2, ``signal_delay_s`` before
+the time limit) takes the same path, and then submitit's own handler of it runs, which requeues the job: the
+requeued job (``resume=auto``) continues from the checkpoint just written.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
-from pytorch_lightning.callbacks import OnExceptionCheckpoint
+from pytorch_lightning.callbacks import ModelCheckpoint, OnExceptionCheckpoint
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from animegan.training.timeline import logged_step
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2)  # USR2: submitit's warning
 KEEP_OVERRIDES = ("hydra.run.dir=", "resume=", "ckpt_path=")  # replaced in the resume command
 
 
@@ -86,6 +87,11 @@ class PreemptionCheckpoint(OnExceptionCheckpoint):
     ) -> None:
         if not isinstance(exception, SIGTERMException) or trainer.sanity_checking:
             return
+        checkpoint = trainer.checkpoint_callback
+        if isinstance(checkpoint, ModelCheckpoint) and Path(str(checkpoint.dirpath)) == Path(self.dirpath):
+            checkpoint.last_model_path = (
+                self.ckpt_path
+            )  # its own last.ckpt: a resumed run overwrites it, no last-v1
         trainer.save_checkpoint(self.ckpt_path)
         stop_request.stopped_at = (str(getattr(pl_module, "stage", "training")), logged_step(trainer))
 
