@@ -14,6 +14,7 @@ requeued job (``resume=auto``) continues from the checkpoint just written.
 
 from __future__ import annotations
 
+import logging
 import shlex
 import signal
 import sys
@@ -30,6 +31,7 @@ from pytorch_lightning.utilities.exceptions import SIGTERMException
 from animegan.training.timeline import logged_step
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2)  # USR2: submitit's warning
+LIGHTNING_SIGNAL_LOG = "pytorch_lightning.trainer.connectors.signal_connector"
 KEEP_OVERRIDES = ("hydra.run.dir=", "resume=", "ckpt_path=")  # replaced in the resume command
 
 
@@ -125,6 +127,9 @@ def stop_on_signals(run_dir: Callable[[], Path]) -> Iterator[StopRequest]:
     """
     request = stop_request
     request.__init__()
+    logging.getLogger(LIGHTNING_SIGNAL_LOG).setLevel(
+        logging.WARNING
+    )  # its "Received SIGTERM": ours is the line
     if threading.current_thread() is threading.main_thread():
         for signum in STOP_SIGNALS:
             if signal.getsignal(signum) is not signal.SIG_IGN:  # started under nohup: keep ignoring

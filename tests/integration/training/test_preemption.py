@@ -171,7 +171,8 @@ def test_sigint_in_pretrain_then_sigkill_after_a_checkpoint_resume_bit_identical
         [*resumed, *hold("adversarial", 8, marker)], tmp_path, marker, signal.SIGKILL
     )
     assert status == -signal.SIGKILL
-    assert training_steps(run) == list(range(8))  # rows 6 and 7 are past the checkpoint: logged again below
+    # held before step 7's row: rows 0-6 are on disk, row 6 past the checkpoint (6 steps): logged again below
+    assert training_steps(run) == list(range(7))
     checkpoint = torch.load(
         run / "checkpoints" / "adversarial" / "last.ckpt", map_location="cpu", weights_only=True
     )
