@@ -173,6 +173,8 @@ def test_slurm_launcher_ties_nodes_and_tasks_to_the_trainer(cfg) -> None:
     launcher = composed.hydra.launcher
     assert launcher._target_.endswith("SlurmLauncher")
     assert (launcher.nodes, launcher.tasks_per_node, launcher.gpus_per_node) == (2, 8, 8)
+    # preemption: submitit's warning signal ahead of the limit, requeue allowed (training/preemption.py saves)
+    assert launcher.signal_delay_s >= 60 and launcher.additional_parameters.requeue is True
 
 
 def test_optuna_search_space_is_over_the_loss_weights(cfg) -> None:

@@ -19,6 +19,7 @@ from animegan.data.layout import (
     read_info,
 )
 from animegan.data.reading import SkippingReader
+from animegan.data.resumable import ResumableLoader
 from animegan.data.sampling import UnpairedSampler
 from animegan.data.transforms import center_square, gray3, random_crop_flip, random_crops_flips, to_tensor
 from animegan.errors import InputError
@@ -223,8 +224,10 @@ class AnimeGANDataModule(pl.LightningDataModule):
         return int(world or 1), int(rank or 0)
 
     # ----------------------------------------------------------------- loaders
-    def _loader(self, dataset: Dataset, batch_size: int, **kwargs: Any) -> DataLoader:
-        return DataLoader(
+    def _loader(
+        self, dataset: Dataset, batch_size: int, kind: type[DataLoader] = DataLoader, **kwargs: Any
+    ) -> DataLoader:
+        return kind(
             dataset,
             batch_size=batch_size,
             num_workers=self.num_workers,
@@ -251,7 +254,8 @@ class AnimeGANDataModule(pl.LightningDataModule):
             self.superpixels,
             self.reader,
         )
-        return self._loader(dataset, self.batch_size, sampler=self.train_sampler(), drop_last=True)
+        sampler = self.train_sampler()  # resumable: checkpoints hold the position in the epoch
+        return self._loader(dataset, self.batch_size, ResumableLoader, sampler=sampler, drop_last=True)
 
     def val_dataloader(self) -> DataLoader:
         self._ensure_setup()

@@ -44,6 +44,7 @@ class UnpairedSampler(DistributedSampler):
         self.steps_per_epoch = max(1, max(n_photos, n_anime) // (batch_size * num_replicas))
         self.num_samples = self.steps_per_epoch * batch_size
         self.total_size = self.num_samples * num_replicas
+        self._resume: tuple[int, int] | None = None  # (epoch, samples of this rank to skip), see resume_at
 
     def __len__(self) -> int:
         return self.num_samples
@@ -56,6 +57,14 @@ class UnpairedSampler(DistributedSampler):
         seeds = rng.integers(0, 2**31 - 1, self.total_size)
         return np.stack([photos, anime, seeds], axis=1)
 
+    def resume_at(self, epoch: int, samples: int) -> None:
+        """The next pass over epoch ``epoch`` starts at this rank's sample ``samples`` (a resumed run)."""
+        self._resume = (int(epoch), int(samples))
+
     def __iter__(self) -> Iterator[tuple[int, int, int]]:
-        for photo, anime, seed in self.epoch_plan()[self.rank :: self.num_replicas]:
+        start = 0
+        if self._resume is not None and self._resume[0] == self.epoch:
+            start = self._resume[1]
+        self._resume = None
+        for photo, anime, seed in self.epoch_plan()[self.rank :: self.num_replicas][start:]:
             yield int(photo), int(anime), int(seed)

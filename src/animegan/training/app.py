@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
@@ -30,12 +31,16 @@ def silence_known_noise() -> None:
 def main(cfg: DictConfig) -> float | None:
     """Entry point of the console script; one line on stderr and exit 1 for errors a user can fix."""
     # deferred: torch and Lightning load after Hydra has parsed the command line (--help, --cfg stay fast)
+    from animegan.training.preemption import stop_on_signals
     from animegan.training.preflight import PROG, unwrap_instantiation_error
     from animegan.training.runner import train
 
     silence_known_noise()
     try:
-        return train(cfg)
+        with stop_on_signals(
+            lambda: Path(cfg.paths.output_dir)
+        ):  # SIGTERM/INT/USR1: checkpoint, one line, 128+N
+            return train(cfg)
     except Exception as error:  # noqa: BLE001 - ours (also inside Hydra's wrapper) become one line
         cause = unwrap_instantiation_error(error)
         if not isinstance(cause, AnimeGANError):

@@ -49,9 +49,10 @@ def plan_stages(cfg: DictConfig, run_dir: Path) -> list[StagePlan]:
             if last.is_file():
                 checkpoint_stage(last)  # readable, and ours: a corrupt one stops here, touching nothing
                 return [StagePlan(stage, last)] + (fresh if stage == "pretrain" else [])
-        raise WeightsError(
-            f"nothing to resume in {run_dir} (no checkpoints/<stage>/last.ckpt); "
-            "expected hydra.run.dir=RUN_DIR of an earlier run"
-        )
+        if str(cfg.resume) != "auto":  # resume=auto (a requeued job): a fresh start when there is nothing yet
+            raise WeightsError(
+                f"nothing to resume in {run_dir} (no checkpoints/<stage>/last.ckpt); "
+                "expected hydra.run.dir=RUN_DIR of an earlier run"
+            )
     pretrain = [StagePlan("pretrain")] if epochs.pretrain_epochs > 0 and not cfg.get("init_generator") else []
     return pretrain + fresh

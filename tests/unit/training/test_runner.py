@@ -27,12 +27,16 @@ def test_stage_plan(cfg, tmp_path: Path) -> None:
     resume = cfg("resume=true")
     with pytest.raises(WeightsError, match="nothing to resume"):
         plan_stages(resume, tmp_path)
+    assert plan_stages(cfg("resume=auto"), tmp_path) == plan_stages(
+        cfg(), tmp_path
+    )  # a requeued job's first try
     for stage in ("pretrain", "adversarial"):
         path = tmp_path / "checkpoints" / stage / "last.ckpt"
         path.parent.mkdir(parents=True)
         torch.save({"animegan_stage": stage}, path)
         expected = [StagePlan(stage, path)] + ([StagePlan("adversarial")] if stage == "pretrain" else [])
         assert plan_stages(resume, tmp_path) == expected
+        assert plan_stages(cfg("resume=auto"), tmp_path) == expected
         assert plan_stages(cfg(f"ckpt_path={path}"), Path("/elsewhere")) == expected
 
 
