@@ -3,7 +3,8 @@
     python scripts/demo.py --dir demo [--skip-data] [-- extra animegan-train overrides]
 
 Everything runs offline: photos come from scikit-image, the VGG19 features are random (labelled as such).
-Prints where the run directory, the sample grids and the stylized outputs are, and the val distances.
+Prints where the run directory, the sample grids and the stylized outputs are, the val distances, and how well the
+generator keeps the val photos (PSNR after pretrain; chroma error of the output and of the style set itself).
 """
 
 from __future__ import annotations
@@ -44,10 +45,27 @@ def save_before_after(photo: Path, stylized: Path, target: Path) -> Path:
     return write_image(target, np.concatenate([before, gap, after], axis=1))
 
 
+def print_fidelity(val_dir: Path, run_dir: Path, psnr_target: float, chroma_target: float) -> None:
+    """PSNR and chroma error of the val photos after pretrain and after training, and of the cartoon filter."""
+    from animegan.eval.demo_figures import demo_figures, summary
+
+    pretrain = run_dir / "checkpoints" / "pretrain" / "last.ckpt"
+    weights = {"after pretrain": pretrain} if pretrain.is_file() else {}
+    weights["after training"] = run_dir / "generator.pt"
+    figures = demo_figures(val_dir, weights)
+    for line in summary(figures, "after pretrain", "after training", psnr_target, chroma_target):
+        print(line)
+    (run_dir / "val_fidelity.json").write_text(json.dumps(figures, indent=2) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, default=Path("demo"), help="where data, run and outputs go")
     parser.add_argument("--skip-data", action="store_true", help="reuse DIR/data if it exists")
+    parser.add_argument("--psnr-target", type=float, default=22.0, help="PSNR (dB) expected after pretrain")
+    parser.add_argument(
+        "--chroma-target", type=float, default=1.5, help="output chroma error at most this x the style set's"
+    )
     parser.add_argument("overrides", nargs="*", help="extra animegan-train overrides")
     args = parser.parse_args()
     root = args.dir.resolve()
@@ -91,6 +109,7 @@ def main() -> int:
                 f"val {label:<16}: content distance {row['content_distance']:.4f}, "
                 f"style distance {row.get('style_distance', float('nan')):.6f} ({row['stage']} step {row['step']})"
             )
+    print_fidelity(data_dir / "val", run_dir, args.psnr_target, args.chroma_target)
     print(f"run directory: {run_dir}")
     print(f"generator:     {weights}")
     for grid in sorted((run_dir / "samples").glob("*.png"), key=lambda p: p.stat().st_mtime):

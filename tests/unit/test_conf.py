@@ -253,9 +253,10 @@ def test_model_v3_brings_its_loss_and_data_needs_and_the_demo_runs_it(cfg) -> No
         "v2",
         5.0,
         500.0,
-        10.0,
+        100.0,
     )
     assert cfg("experiment=demo").data.superpixels is False  # make demo keeps its v2 run
+    assert cfg("experiment=demo").data.mean_shift == "none"  # the demo style keeps the photos' colours
     assert (demo.data.superpixels, demo.data.mean_shift) == (True, "none")
     assert cfg("model=v3", "data.mean_shift=auto").data.mean_shift == "auto"  # the command line still wins
     parts = alone.model

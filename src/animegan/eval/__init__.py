@@ -4,5 +4,6 @@ the warping error of videos, and the optional FID/KID validation metric of train
 Modules: ``inception`` (the FID feature network), ``features`` (images -> pool3 features), ``statistics`` (FID,
 KID), ``images`` (the photo and style sets), ``speed`` (latency, parameters), ``evaluate`` (one record per
 weights), ``report`` (eval.json, eval.md), ``chart`` (eval.png), ``video`` and ``warping_error`` (flicker),
-``training_metric`` (val/kid_style, val/fid_style).
+``training_metric`` (val/kid_style, val/fid_style), ``fidelity`` (PSNR, luma PSNR, chroma error of a stylized
+photo against its photo) and ``demo_figures`` (those figures as ``make demo`` prints them).
 """
