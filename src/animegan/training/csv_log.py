@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from typing import Any
 
+from lightning_fabric.loggers.logger import rank_zero_experiment
 from pytorch_lightning.loggers import CSVLogger
 from pytorch_lightning.loggers.csv_logs import ExperimentWriter
 
@@ -46,6 +47,7 @@ class ResumableCSVLogger(CSVLogger):
     """``CSVLogger`` writing through ``KeepingWriter``; ``drop_from(step)`` forgets the rows from ``step`` on."""
 
     @property
+    @rank_zero_experiment  # as Lightning's: other ranks get a no-op writer and create no folder
     def experiment(self) -> Any:
         if self._experiment is None:
             self._fs.makedirs(self.root_dir, exist_ok=True)

@@ -4,7 +4,9 @@ Lightning already stops on SIGTERM: its signal connector sets ``trainer.received
 ``SIGTERMException`` at the next safe point (after the step has been logged, or at the end of a validation batch
 or of the epoch), which runs the callbacks' ``on_exception``. But that exception is a ``SystemExit`` with status 0:
 a scheduler sees a finished job. Here all three signals take that path (``stop_request`` marks the trainer),
-``PreemptionCheckpoint`` (Lightning's ``OnExceptionCheckpoint``) writes ``checkpoints/<stage>/last.ckpt`` of the
+``PreemptionCheckpoint`` (what Lightning's ``OnExceptionCheckpoint`` does, but not one: Lightning resumes any
+``fit(ckpt_path=None)`` from the last checkpoint when an ``OnExceptionCheckpoint`` is present, so a fresh run in
+a folder holding an older run's checkpoints would silently continue that run) writes ``checkpoints/<stage>/last.ckpt`` of the
 step reached (and, through ``GeneratorExport``, ``generator.pt``), and ``stop_on_signals`` prints one line and
 exits 128 + the signal number (143, 130, 138; 140 for SIGUSR2). A second Ctrl-C interrupts at once (Lightning:
 exit 1). Under SLURM with the submitit launcher, submitit's warning signal (SIGUSR2, ``signal_delay_s`` before
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
-from pytorch_lightning.callbacks import ModelCheckpoint, OnExceptionCheckpoint
+from pytorch_lightning.callbacks import Checkpoint, ModelCheckpoint
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from animegan.training.timeline import logged_step
@@ -62,14 +64,20 @@ class StopRequest:
 stop_request = StopRequest()
 
 
-class PreemptionCheckpoint(OnExceptionCheckpoint):
+class PreemptionCheckpoint(Checkpoint):
     """On a requested stop, saves ``last.ckpt`` of the step reached in the stage's checkpoint folder.
 
     Only a stop asked for by a signal saves: after any other exception (a NaN loss) the last good checkpoint stays.
     """
 
     def __init__(self, filename: str = "last") -> None:
-        super().__init__(dirpath=".", filename=filename)
+        self.dirpath = "."
+        self.filename = filename
+
+    @property
+    def ckpt_path(self) -> str:
+        """Where the stop's checkpoint goes: ``<stage checkpoint folder>/last.ckpt``."""
+        return str(Path(self.dirpath) / f"{self.filename}{ModelCheckpoint.FILE_EXTENSION}")
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         checkpoint = trainer.checkpoint_callback

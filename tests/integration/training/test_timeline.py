@@ -79,3 +79,18 @@ def test_resumed_run_keeps_counting_from_its_checkpoint(data_dir: Path, tmp_path
     train(cfg(*overrides(data_dir, "logger=csv", "resume=true", "model.stages.adversarial_epochs=2")))
     assert csv_steps(tmp_path, "adversarial/loss_g") == [6, 7, 8]  # its second epoch, after step 5
     assert csv_steps(tmp_path, "pretrain/loss_g") == []  # the finished stage was not trained again
+
+
+def test_a_fresh_run_in_a_used_folder_starts_over(data_dir: Path, tmp_path: Path, cfg) -> None:
+    """Without resume=..., checkpoints an older run left in the folder are not silently continued (Lightning resumes
+    ``fit(ckpt_path=None)`` from "last" whenever an OnExceptionCheckpoint is among the callbacks)."""
+    import torch
+
+    train(cfg(*overrides(data_dir, "logger=none", "seed=1")))
+    first = torch.load(tmp_path / "generator.pt", weights_only=True)
+    assert (tmp_path / "checkpoints" / "adversarial" / "last.ckpt").exists()
+    again = train(cfg(*overrides(data_dir, "logger=none", "seed=2")))
+    second = torch.load(tmp_path / "generator.pt", weights_only=True)
+    assert again is not None  # it trained and validated: the objective has its figures
+    state = first.get("state_dict", first)
+    assert any(not torch.equal(v, second.get("state_dict", second)[k]) for k, v in state.items() if torch.is_tensor(v))
