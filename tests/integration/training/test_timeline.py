@@ -93,4 +93,8 @@ def test_a_fresh_run_in_a_used_folder_starts_over(data_dir: Path, tmp_path: Path
     second = torch.load(tmp_path / "generator.pt", weights_only=True)
     assert again is not None  # it trained and validated: the objective has its figures
     state = first.get("state_dict", first)
-    assert any(not torch.equal(v, second.get("state_dict", second)[k]) for k, v in state.items() if torch.is_tensor(v))
+    assert any(
+        not torch.equal(v, second.get("state_dict", second)[k])
+        for k, v in state.items()
+        if torch.is_tensor(v)
+    )

@@ -100,7 +100,9 @@ def test_checkpoint_is_plain_and_holds_the_generator(make_module, tmp_path: Path
         "ema",
         "metrics",
     }  # no networks, no factories
-    assert type(hparams["metrics"]) is dict and "every_n_val" in hparams["metrics"]  # the val/kid_style settings
+    assert (
+        type(hparams["metrics"]) is dict and "every_n_val" in hparams["metrics"]
+    )  # the val/kid_style settings
     assert hparams["loss"] == module.criterion.weights and type(hparams["loss"]["d_split"]) is dict
     assert not any(k.startswith("criterion.vgg.") for k in checkpoint["state_dict"])  # frozen VGG not stored
     generator = Generator()
