@@ -9,7 +9,14 @@ import pytest
 
 from animegan.cli import build_parser, main
 
-SHARED = ("--device", "--precision", "--verbose")
+SHARED = (
+    "--device",
+    "--precision",
+    "--verbose",
+    "--openvino-min-pixels",
+    "--openvino-break-even-pixels",
+    "--tile-stats-side",
+)
 
 
 def actions(command: str) -> dict[str, argparse.Action]:
@@ -37,7 +44,8 @@ def test_verbose_prints_the_plan_on_stderr(fabricated_weights, write_png, tmp_pa
     assert main(argv + (["--verbose"] if verbose else [])) == 0
     captured = capsys.readouterr()
     plan = (
-        "animegan: execution plan: device cpu, torch fp32 channels_last, runtime torch, tiles 64 (overlap 32)"
+        "animegan: execution plan: device cpu, torch fp32 channels_last, runtime torch, tiles 64 (overlap 32, "
+        "statistics pass 512+ px)"
     )
     assert (plan in captured.err.splitlines()) == verbose
     assert "execution plan" not in captured.out and (tmp_path / "out" / "photo.png").is_file()

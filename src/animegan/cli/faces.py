@@ -33,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     model_flags.add_device(parser)
     model_flags.add_precision(parser)
+    model_flags.add_plan_thresholds(parser)
     model_flags.add_quiet(parser)
     model_flags.add_verbose(parser)
     parser.set_defaults(func=run)
@@ -58,7 +59,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     detector = FaceDetector(args.detector)
     stylizer = Stylizer.from_weights(
-        args.weights, device=args.device, precision=args.precision, quiet=args.quiet
+        args.weights,
+        device=args.device,
+        precision=args.precision,
+        quiet=args.quiet,
+        **model_flags.thresholds(args),
     )
     options = CropOptions(size=args.size, min_face=args.min_face, side_by_side=args.side_by_side)
     report = write_face_crops(

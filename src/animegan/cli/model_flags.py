@@ -1,5 +1,6 @@
-"""The flags ``stylize``, ``faces`` and ``ui`` share (weights, device, precision, detector, quiet, verbose), declared
-once, with their defaults from ``StylizeOptions``; and ``--verbose``'s output (no torch import here)."""
+"""The flags ``stylize``, ``faces`` and ``ui`` share (weights, device, precision, detector, quiet, verbose, the
+runtime switch's thresholds), declared once, with their defaults from ``StylizeOptions``; and ``--verbose``'s
+output (no torch import here)."""
 
 from __future__ import annotations
 
@@ -65,6 +66,58 @@ def add_detector(parser: argparse.ArgumentParser) -> None:
 def add_quiet(parser: argparse.ArgumentParser) -> None:
     """``--quiet``."""
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def count(least: int):
+    """argparse type: a whole number of at least ``least``; one line otherwise."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = least - 1
+        if value < least:
+            raise argparse.ArgumentTypeError(f"expected a whole number of at least {least}, got {text!r}")
+        return value
+
+    return parse
+
+
+def add_plan_thresholds(parser: argparse.ArgumentParser) -> None:
+    """``--openvino-min-pixels``, ``--openvino-break-even-pixels``, ``--tile-stats-side``: the thresholds of the
+    execution plan, measured on one CPU (see ``runtimes.switch``), for other machines to set."""
+    measured = "default %(default)s, measured on a 2-core x86 CPU"
+    parser.add_argument(
+        "--openvino-min-pixels",
+        type=count(0),
+        default=DEFAULTS.openvino_min_pixels,
+        metavar="N",
+        help=f"--runtime auto: images (or video frames) of fewer pixels always run on PyTorch ({measured})",
+    )
+    parser.add_argument(
+        "--openvino-break-even-pixels",
+        type=count(0),
+        default=DEFAULTS.openvino_break_even_pixels,
+        metavar="N",
+        help="--runtime auto: pixels run on PyTorch before OpenVINO is built, so a single photo never pays for "
+        f"the build ({measured})",
+    )
+    parser.add_argument(
+        "--tile-stats-side",
+        type=count(1),
+        default=DEFAULTS.tile_stats_side,
+        metavar="N",
+        help="with tiles: least longer side of the downscaled pass that gives every tile the whole image's "
+        f"statistics; larger is closer to untiled but costs memory ({measured})",
+    )
+
+
+THRESHOLDS = ("openvino_min_pixels", "openvino_break_even_pixels", "tile_stats_side")  # StylizeOptions fields
+
+
+def thresholds(args: argparse.Namespace) -> dict[str, int]:
+    """The parsed ``add_plan_thresholds`` flags by StylizeOptions field (and ``Stylizer.from_weights`` argument)."""
+    return {name: getattr(args, name) for name in THRESHOLDS}
 
 
 def add_verbose(parser: argparse.ArgumentParser) -> None:

@@ -94,6 +94,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="auto: OpenVINO on the CPU once the work pays for its build (never for a single photo), else PyTorch; "
         "$ANIMEGAN_RUNTIME overrides auto (default %(default)s)",
     )
+    model_flags.add_plan_thresholds(parser)
     model_flags.add_quiet(parser)
     model_flags.add_verbose(parser)
     parser.set_defaults(func=run)

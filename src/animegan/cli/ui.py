@@ -11,12 +11,6 @@ from animegan.cli.model_flags import DEFAULTS
 from animegan.ui.access import credentials, exposure_warning, parse_credentials
 
 
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return int(text)
-
-
 def _credentials_arg(text: str) -> tuple[str, str]:
     try:
         return parse_credentials(text)
@@ -39,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     model_flags.add_face_weights(parser)
     model_flags.add_device(parser)
     model_flags.add_precision(parser)
+    model_flags.add_plan_thresholds(parser)
     model_flags.add_verbose(parser)
     add("--max-pixels", type=int, help="largest image or video frame accepted, in pixels")
     add("--max-video-seconds", type=float, help="longest video accepted")
@@ -48,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     add("--auth-file", metavar="FILE", help="require one of the USER:PASS lines of FILE (# comments allowed)")
     add(
-        "--queue-size", type=_positive_int, metavar="N",
+        "--queue-size", type=model_flags.count(1), metavar="N",
         help="requests that may wait; the next ones are refused at once as busy (default: Limits.max_queue)",
     )  # fmt: skip
     parser.set_defaults(func=run)
@@ -75,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         "max_pixels": args.max_pixels, "max_video_seconds": args.max_video_seconds, "max_queue": args.queue_size,
     }  # fmt: skip
     limits = Limits(**{name: value for name, value in asked.items() if value is not None})
-    options = replace(DEFAULTS, face_weights=args.face_weights, device=args.device, precision=args.precision)
+    chosen = {"face_weights": args.face_weights, "device": args.device, "precision": args.precision}
+    options = replace(DEFAULTS, **chosen, **model_flags.thresholds(args))
     launch(Engine(options, args.weights, limits), host=args.host, port=args.port, block=True, auth=auth)
     return 0

@@ -15,8 +15,9 @@ DETECTORS = ("hog", "cnn")
 # the pass that records the whole image's norm statistics (more pixels: closer to the whole image's statistics)
 TILE_OVERLAP = 32
 TILE_STATS_SIDE = 512
-# The runtime switch (``runtimes.switch``; measured on an idle 2-core CPU, see there): pixels already run before
-# OpenVINO is built, and the image size (pixels per frame) from which OpenVINO beats PyTorch's bf16 eager path
+# The runtime switch (``runtimes.switch``; measured on an idle 2-core x86 CPU, see there): pixels already run
+# before OpenVINO is built, and the image size (pixels per frame) from which OpenVINO beats PyTorch's bf16 eager
+# path. Defaults of StylizeOptions (``--openvino-break-even-pixels``, ``--openvino-min-pixels``): other CPUs differ
 OPENVINO_BREAK_EVEN_PIXELS = 500_000
 OPENVINO_MIN_IMAGE_PIXELS = 400_000
 
@@ -33,6 +34,7 @@ class StylizeOptions:
     max_pixels: int = DEFAULT_MAX_PIXELS  # refuse larger images (decompression bombs)
     tile: int | str | None = None  # tile side for bounded memory on large images, or "auto"
     tile_overlap: int = TILE_OVERLAP
+    tile_stats_side: int = TILE_STATS_SIDE  # least longer side of the tiles' statistics pass
     batch: int = 4  # video frames per inference batch
     crf: int = 18  # video quality, lower is better
     temporal: bool = False  # flow-guided flicker reduction for videos
@@ -43,4 +45,22 @@ class StylizeOptions:
     detector: str = "hog"
     compile: bool = False  # torch.compile the generator
     runtime: str = "auto"  # OpenVINO on the CPU once it pays, or torch / openvino
+    openvino_min_pixels: int = OPENVINO_MIN_IMAGE_PIXELS  # runtime auto: smaller images run on PyTorch
+    openvino_break_even_pixels: int = OPENVINO_BREAK_EVEN_PIXELS  # runtime auto: pixels run before OpenVINO
     quiet: bool = False  # no progress bars
+
+    def switch_args(self) -> dict[str, int]:
+        """The runtime switch's thresholds as keyword arguments of ``Stylizer.from_weights``."""
+        return {
+            "openvino_min_pixels": self.openvino_min_pixels,
+            "openvino_break_even_pixels": self.openvino_break_even_pixels,
+        }
+
+    def plan_args(self) -> dict[str, int | str | None]:
+        """The execution plan's keyword arguments of ``Stylizer.from_weights``: tiles and the switch's thresholds."""
+        tiles = {
+            "tile": self.tile,
+            "tile_overlap": self.tile_overlap,
+            "tile_stats_side": self.tile_stats_side,
+        }
+        return tiles | self.switch_args()

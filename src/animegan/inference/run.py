@@ -106,6 +106,7 @@ class StylizeRun:
                 precision=opts.precision,
                 base_url=opts.url,
                 quiet=opts.quiet,
+                **opts.switch_args(),
             )
         return self._face_stylizer
 
@@ -221,8 +222,7 @@ def load_stylizer(options: StylizeOptions) -> Stylizer:
     """The scene Stylizer of ``options`` (weights resolved, downloaded once if a released name)."""
     return Stylizer.from_weights(
         options.weights, device=options.device, precision=options.precision, base_url=options.url,
-        quiet=options.quiet, tile=options.tile, tile_overlap=options.tile_overlap, compile=options.compile,
-        runtime=options.runtime,
+        quiet=options.quiet, compile=options.compile, runtime=options.runtime, **options.plan_args(),
     )  # fmt: skip
 
 

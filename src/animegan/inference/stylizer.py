@@ -13,7 +13,12 @@ from torch import nn
 
 from animegan.inference import auto_tile
 from animegan.inference.onnx_stylizer import OnnxStylizer
-from animegan.inference.options import TILE_OVERLAP, TILE_STATS_SIDE
+from animegan.inference.options import (
+    OPENVINO_BREAK_EVEN_PIXELS,
+    OPENVINO_MIN_IMAGE_PIXELS,
+    TILE_OVERLAP,
+    TILE_STATS_SIDE,
+)
 from animegan.inference.pixels import pad_to_multiple, to_tensor, to_uint8
 from animegan.inference.runtimes.execution_plan import ExecutionPlan, make_plan, tile_for
 from animegan.inference.runtimes.onnx_runtime import OnnxGenerator
@@ -47,11 +52,23 @@ class Stylizer:
         compile: bool = False,
         runtime: str = "auto",
         plan: ExecutionPlan | None = None,
+        openvino_min_pixels: int = OPENVINO_MIN_IMAGE_PIXELS,
+        openvino_break_even_pixels: int = OPENVINO_BREAK_EVEN_PIXELS,
     ) -> None:
-        """Runs as ``plan`` says; without one, as ``make_plan`` decides from the other arguments."""
+        """Runs as ``plan`` says; without one, as ``make_plan`` decides from the other arguments (runtime
+        ``auto``: images of ``openvino_min_pixels``+ run on OpenVINO once ``openvino_break_even_pixels`` have)."""
         if plan is None:
             plan = make_plan(
-                generator, device, precision, runtime, tile, tile_overlap, tile_stats_side, compile
+                generator,
+                device,
+                precision,
+                runtime,
+                tile,
+                tile_overlap=tile_overlap,
+                tile_stats_side=tile_stats_side,
+                compile=compile,
+                openvino_min_pixels=openvino_min_pixels,
+                openvino_break_even_pixels=openvino_break_even_pixels,
             )
         log.info("execution plan: %s", plan)  # shown by the CLI's --verbose
         self.plan = plan

@@ -81,7 +81,7 @@ class Engine:
             opts = self.options
             self._stylizers[weights] = Stylizer.from_weights(
                 weights, device=opts.device, precision=opts.precision, base_url=opts.url, quiet=True,
-                tile=opts.tile, tile_overlap=opts.tile_overlap,
+                **opts.plan_args(),
             )  # fmt: skip
         return self._stylizers[weights]
 

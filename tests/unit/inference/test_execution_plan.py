@@ -9,11 +9,18 @@ import pytest
 import torch
 from helpers.stylize_reference import reference_stylize
 
+from animegan.cli import build_parser
+from animegan.cli.stylize import options_from
 from animegan.errors import AnimeGANError
+from animegan.inference.options import (
+    OPENVINO_BREAK_EVEN_PIXELS,
+    OPENVINO_MIN_IMAGE_PIXELS,
+    TILE_OVERLAP,
+    TILE_STATS_SIDE,
+    StylizeOptions,
+)
 from animegan.inference.runtimes import int8, openvino_runtime, precision
 from animegan.inference.runtimes.execution_plan import (
-    BREAK_EVEN_PIXELS,
-    OPENVINO_MIN_IMAGE_PIXELS,
     RUNTIME_ENV,
     ExecutionPlan,
     make_plan,
@@ -82,13 +89,16 @@ def test_cpu_plan_for_each_precision(cpu, asked, has_bf16, db, path, openvino):
 
 def test_cpu_auto_runtime_switches_for_large_images_once_it_pays(cpu):
     plan = make_plan(torch.nn.Identity(), "cpu")
-    assert (plan.break_even_pixels, plan.min_image_pixels) == (BREAK_EVEN_PIXELS, OPENVINO_MIN_IMAGE_PIXELS)
+    assert (plan.break_even_pixels, plan.min_image_pixels) == (
+        OPENVINO_BREAK_EVEN_PIXELS,
+        OPENVINO_MIN_IMAGE_PIXELS,
+    )
     assert SMALL < OPENVINO_MIN_IMAGE_PIXELS <= LARGE
     assert not plan.openvino_may_run(SMALL) and plan.openvino_may_run(LARGE)
-    assert not plan.uses_openvino(SMALL, seen_pixels=10 * BREAK_EVEN_PIXELS)  # small: always PyTorch
+    assert not plan.uses_openvino(SMALL, seen_pixels=10 * OPENVINO_BREAK_EVEN_PIXELS)  # small: always PyTorch
     assert not plan.uses_openvino(LARGE, seen_pixels=0)  # a single photo of any size: PyTorch
-    assert not plan.uses_openvino(LARGE, seen_pixels=BREAK_EVEN_PIXELS - 1)
-    assert plan.uses_openvino(LARGE, seen_pixels=BREAK_EVEN_PIXELS)
+    assert not plan.uses_openvino(LARGE, seen_pixels=OPENVINO_BREAK_EVEN_PIXELS - 1)
+    assert plan.uses_openvino(LARGE, seen_pixels=OPENVINO_BREAK_EVEN_PIXELS)
 
 
 @pytest.mark.parametrize("asked", [{"runtime": "openvino"}, {"precision": "int8"}])
@@ -106,7 +116,7 @@ def test_torch_runtime_compile_and_the_environment_keep_pytorch(cpu, monkeypatch
         make_plan(torch.nn.Identity(), "cpu", compile=True),
     ):
         assert plan.runtime == "torch" and plan.openvino_precisions == ()
-        assert not plan.uses_openvino(LARGE, seen_pixels=10 * BREAK_EVEN_PIXELS)
+        assert not plan.uses_openvino(LARGE, seen_pixels=10 * OPENVINO_BREAK_EVEN_PIXELS)
     monkeypatch.setenv(RUNTIME_ENV, "torch")
     assert make_plan(torch.nn.Identity(), "cpu").runtime == "torch"
 
@@ -131,7 +141,9 @@ def test_without_openvino_auto_is_pytorch_and_openvino_asked_for_is_one_line(cpu
 def test_gpu_plan_is_pytorch_with_tiles_from_free_memory(gpu, asked, path, bytes_per_pixel):
     plan = make_plan(torch.nn.Identity(), "auto", asked, tile="auto", tile_overlap=32)
     assert plan.device == CUDA and plan.path == path
-    assert plan.runtime == "torch" and not plan.uses_openvino(LARGE, seen_pixels=10 * BREAK_EVEN_PIXELS)
+    assert plan.runtime == "torch" and not plan.uses_openvino(
+        LARGE, seen_pixels=10 * OPENVINO_BREAK_EVEN_PIXELS
+    )
     assert plan.tile == expected_tile(8 << 30, 32, bytes_per_pixel)
     assert make_plan(torch.nn.Identity(), "cuda", asked, tile=300).tile == 300
 
@@ -156,9 +168,59 @@ def test_the_plan_prints_on_one_line(cpu):
         "torch bf16 channels_last",
         "runtime auto",
         "bf16>fp32",
-        "tiles 512 (overlap 16)",
+        "tiles 512 (overlap 16, statistics pass 512+ px)",
+        f"once {OPENVINO_BREAK_EVEN_PIXELS} pixels have run, images of {OPENVINO_MIN_IMAGE_PIXELS}+ pixels",
     ):
         assert part in text
+
+
+# ---- the thresholds measured on one CPU: one constant each, overridable down to the plan -------------------
+def test_the_thresholds_default_to_their_single_constant():
+    options = StylizeOptions()
+    assert options.openvino_min_pixels == OPENVINO_MIN_IMAGE_PIXELS
+    assert options.openvino_break_even_pixels == OPENVINO_BREAK_EVEN_PIXELS
+    assert (options.tile_overlap, options.tile_stats_side) == (TILE_OVERLAP, TILE_STATS_SIDE)
+    plan = ExecutionPlan(CPU, ExecutionPath("fp32", True))
+    assert (plan.tile_overlap, plan.tile_stats_side) == (TILE_OVERLAP, TILE_STATS_SIDE)
+
+
+TINY_ON_OPENVINO = ["--openvino-min-pixels", "0", "--openvino-break-even-pixels", "0"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "on_openvino"),
+    [
+        ([], False),  # the defaults: a tiny single image runs on PyTorch
+        (TINY_ON_OPENVINO, True),
+        (["--openvino-min-pixels", "0"], False),  # the break-even point still holds the first image back
+        (["--openvino-break-even-pixels", "0"], False),  # and the least image size a tiny one
+        (["--runtime", "torch", *TINY_ON_OPENVINO], False),  # the thresholds only matter to --runtime auto
+    ],
+)
+def test_threshold_flags_reach_the_plan_and_decide_the_runtime(
+    cpu, generator, monkeypatch, flags, on_openvino
+):
+    built = []
+    monkeypatch.setattr(openvino_runtime, "build", lambda gen, precisions: built.append(precisions) or gen)
+    args = build_parser().parse_args(["stylize", "in.png", "-o", "out", "--tile-stats-side", "96", *flags])
+    options = options_from(args)
+    stylizer = Stylizer(generator, device="cpu", runtime=options.runtime, **options.plan_args())
+    asked = dict(zip(flags[::2], flags[1::2], strict=True))
+    auto = "--runtime" not in asked
+    expected_min = int(asked.get("--openvino-min-pixels", OPENVINO_MIN_IMAGE_PIXELS)) if auto else 0
+    expected_break_even = (
+        int(asked.get("--openvino-break-even-pixels", OPENVINO_BREAK_EVEN_PIXELS)) if auto else 0
+    )
+    plan = stylizer.plan
+    assert (plan.min_image_pixels, plan.break_even_pixels, plan.tile_stats_side) == (
+        expected_min,
+        expected_break_even,
+        96,
+    )
+    if auto:  # --verbose shows the thresholds in effect
+        assert f"once {expected_break_even} pixels have run, images of {expected_min}+ pixels" in str(plan)
+    stylizer(np.zeros((16, 24, 3), np.uint8))
+    assert (built == [("bf16", "fp32")]) == on_openvino and len(built) <= 1
 
 
 # ---- the Stylizer follows the plan, whatever else it is told ------------------------------------------------

@@ -10,11 +10,10 @@ from helpers.stylize_reference import reference_stylize
 
 from animegan.errors import AnimeGANError
 from animegan.inference.export import onnx_bytes
+from animegan.inference.options import OPENVINO_BREAK_EVEN_PIXELS, OPENVINO_MIN_IMAGE_PIXELS
 from animegan.inference.runtimes import openvino_runtime
 from animegan.inference.runtimes.cache import RuntimeCache
 from animegan.inference.runtimes.execution_plan import (
-    BREAK_EVEN_PIXELS,
-    OPENVINO_MIN_IMAGE_PIXELS,
     RUNTIME_ENV,
 )
 from animegan.inference.runtimes.precision import psnr
@@ -32,7 +31,7 @@ def generator() -> GeneratorV2:
 def test_default_path_on_a_large_real_photo_is_openvino_within_35_db_of_fp32(generator, astronaut):
     photo = cv2.resize(astronaut, (800, 640), interpolation=cv2.INTER_AREA)  # past OPENVINO_MIN_IMAGE_PIXELS
     stylizer = Stylizer(generator, device="cpu")  # the CLI's defaults: precision auto, runtime auto
-    for _ in range(-(-BREAK_EVEN_PIXELS // photo[..., 0].size)):
+    for _ in range(-(-OPENVINO_BREAK_EVEN_PIXELS // photo[..., 0].size)):
         stylizer(photo)
     out = stylizer(photo)  # the photos before this one reached the break-even point
     assert stylizer.describe().startswith("openvino")
@@ -71,7 +70,7 @@ def test_small_images_stay_on_pytorch_and_large_ones_switch_once_it_pays(generat
     stylizer = Stylizer(generator, device="cpu")
     side = 128
     small = rng.integers(0, 256, (side, side, 3), dtype=np.uint8)
-    for _ in range(2 * -(-BREAK_EVEN_PIXELS // (side * side))):
+    for _ in range(2 * -(-OPENVINO_BREAK_EVEN_PIXELS // (side * side))):
         stylizer(small)  # twice the break-even point in small images: PyTorch is the faster one for them
     assert stylizer.describe().startswith("torch") and not stylizer.runtime.built
     large = rng.integers(0, 256, (720, 720, 3), dtype=np.uint8)
@@ -88,7 +87,7 @@ def test_small_images_stay_on_pytorch_and_large_ones_switch_once_it_pays(generat
 def test_a_single_photo_of_any_size_runs_on_pytorch(generator, rng):
     """End to end, one photo does not pay for OpenVINO's build and first call (bench_stylize.py)."""
     stylizer = Stylizer(generator, device="cpu")
-    large = rng.integers(0, 256, (480, 2 * BREAK_EVEN_PIXELS // 480, 3), dtype=np.uint8)
+    large = rng.integers(0, 256, (480, 2 * OPENVINO_BREAK_EVEN_PIXELS // 480, 3), dtype=np.uint8)
     stylizer(large)  # twice the break-even point in one input
     assert stylizer.describe().startswith("torch") and not stylizer.runtime.built
 

@@ -24,15 +24,18 @@ from torch import nn
 from animegan.device import resolve_device
 from animegan.errors import AnimeGANError
 from animegan.inference import auto_tile
-from animegan.inference.options import OPENVINO_BREAK_EVEN_PIXELS, OPENVINO_MIN_IMAGE_PIXELS, RUNTIMES
+from animegan.inference.options import (
+    OPENVINO_BREAK_EVEN_PIXELS,
+    OPENVINO_MIN_IMAGE_PIXELS,
+    RUNTIMES,
+    TILE_OVERLAP,
+    TILE_STATS_SIDE,
+)
 from animegan.inference.runtimes import openvino_runtime
 from animegan.inference.runtimes.path_cache import choose_path_cached
 from animegan.inference.runtimes.precision import ExecutionPath
 
 RUNTIME_ENV = "ANIMEGAN_RUNTIME"
-# pixels already run before OpenVINO is built (about two 512 x 512 photos; see ``switch``); the numbers live in
-# ``inference.options`` (OPENVINO_MIN_IMAGE_PIXELS: images from which OpenVINO beats PyTorch bf16 eager)
-BREAK_EVEN_PIXELS = OPENVINO_BREAK_EVEN_PIXELS
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,8 @@ class ExecutionPlan:
     break_even_pixels: int = 0  # pixels run before OpenVINO is built (0: at the first input)
     min_image_pixels: int = 0  # smaller images always run on PyTorch
     tile: int | None = None  # tile side in pixels (None: untiled)
-    tile_overlap: int = 32
-    tile_stats_side: int = 512
+    tile_overlap: int = TILE_OVERLAP
+    tile_stats_side: int = TILE_STATS_SIDE  # least longer side of the tiles' statistics pass
     compile: bool = False  # torch.compile the untiled PyTorch passes
 
     def openvino_may_run(self, image_pixels: int) -> bool:
@@ -61,8 +64,8 @@ class ExecutionPlan:
         return self.openvino_may_run(image_pixels) and seen_pixels >= self.break_even_pixels
 
     def __str__(self) -> str:
-        """One line, e.g. ``device cpu, torch bf16 channels_last, runtime auto (openvino bf16>fp32 from 500000
-        pixels, images of 400000+), untiled``."""
+        """One line with the thresholds in effect, e.g. ``device cpu, torch bf16 channels_last, runtime auto
+        (openvino bf16>fp32 once 500000 pixels have run, images of 400000+ pixels), untiled``."""
         parts = [f"device {self.device}", f"torch {self.path}{' compiled' if self.compile else ''}"]
         openvino = ">".join(self.openvino_precisions) or "none"
         if self.runtime == "auto":
@@ -72,7 +75,8 @@ class ExecutionPlan:
             )
         else:
             parts.append(f"runtime {self.runtime}" + (f" ({openvino})" if self.runtime == "openvino" else ""))
-        parts.append(f"tiles {self.tile} (overlap {self.tile_overlap})" if self.tile else "untiled")
+        tiles = f"tiles {self.tile} (overlap {self.tile_overlap}, statistics pass {self.tile_stats_side}+ px)"
+        parts.append(tiles if self.tile else "untiled")
         return ", ".join(parts)
 
 
@@ -97,12 +101,16 @@ def make_plan(
     precision: str = "auto",
     runtime: str = "auto",
     tile: int | str | None = None,
-    tile_overlap: int = 32,
-    tile_stats_side: int = 512,
+    tile_overlap: int = TILE_OVERLAP,
+    tile_stats_side: int = TILE_STATS_SIDE,
     compile: bool = False,
+    openvino_min_pixels: int = OPENVINO_MIN_IMAGE_PIXELS,
+    openvino_break_even_pixels: int = OPENVINO_BREAK_EVEN_PIXELS,
 ) -> ExecutionPlan:
     """The plan for ``generator`` and the user's choices; one line (AnimeGANError) for a choice that cannot be
-    honoured here. ``precision auto`` runs the generator once per candidate path (``choose_path``)."""
+    honoured here. ``precision auto`` runs the generator once per candidate path (``choose_path``). Runtime
+    ``auto``: images of ``openvino_min_pixels``+ (per frame) run on OpenVINO once ``openvino_break_even_pixels``
+    of them have run on PyTorch (``switch``; the defaults were measured on a 2-core x86 CPU)."""
     device = resolve_device(device)
     runtime = "torch" if compile else resolve_runtime(runtime)
     if precision == "int8" and runtime == "torch":
@@ -115,13 +123,14 @@ def make_plan(
     candidates = tuple(openvino_runtime.precisions_for(requested)) if device.type == "cpu" else ()
     if not forced and not (runtime == "auto" and candidates and openvino_runtime.available()):
         runtime, candidates = "torch", ()
+    switching = not forced and runtime == "auto"  # the thresholds apply (else 0: OpenVINO at once, or never)
     return ExecutionPlan(
         device=device,
         path=path,
         runtime="openvino" if forced else runtime,
         openvino_precisions=candidates,
-        break_even_pixels=0 if forced or runtime == "torch" else BREAK_EVEN_PIXELS,
-        min_image_pixels=0 if forced or runtime == "torch" else OPENVINO_MIN_IMAGE_PIXELS,
+        break_even_pixels=openvino_break_even_pixels if switching else 0,
+        min_image_pixels=openvino_min_pixels if switching else 0,
         tile=tile_for(path, device, tile_overlap) if tile == "auto" else tile,
         tile_overlap=tile_overlap,
         tile_stats_side=tile_stats_side,

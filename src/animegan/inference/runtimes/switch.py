@@ -3,16 +3,18 @@
 The choice is the ``ExecutionPlan``'s (``execution_plan.make_plan``); this switch only follows it and keeps the
 state: the pixels run so far and the OpenVINO model once built. ``auto`` (the default; ``$ANIMEGAN_RUNTIME``
 overrides it) uses OpenVINO on the CPU where it is installed, but never for a Stylizer's first input, and builds
-it only once the pixels of the inputs it has already run reach ``BREAK_EVEN_PIXELS``: a single photo, whatever
-its size, runs on PyTorch exactly as before (end to end on the shared 2-core CPU the build, about 0.4 s quiet
+it only once the pixels of the inputs it has already run reach the plan's ``break_even_pixels``: a single photo,
+whatever its size, runs on PyTorch exactly as before (end to end on the shared 2-core CPU the build, about 0.4 s quiet
 and 1-3 s busy, plus OpenVINO's first call at a new size cost as much as they saved: 0.85x at 1448 x 1448),
 while the later items of a folder or video switch. ``openvino`` builds at the first call, ``torch`` never; so
 does ``--precision int8`` (opt-in, OpenVINO only: see ``int8``). ``torch.compile`` (``compile=True``) and tiles
-always run on PyTorch. In ``auto``, images smaller than ``OPENVINO_MIN_IMAGE_PIXELS`` always run on PyTorch:
+always run on PyTorch. In ``auto``, images smaller than the plan's ``min_image_pixels`` always run on PyTorch:
 its bf16 eager path, reflect padding kept in bf16, is the faster one there (idle 2-core CPU: 256 x 256 0.080 s
 against OpenVINO's 0.088 s, 512 x 512 0.32 s against 0.39 s), while OpenVINO wins on larger ones (768 x 768
 0.82 s against 1.19 s, 1920 x 1080 2.9 s against 4.4 s). Measured by ``benchmarks/bench_stylize.py`` (and
-single photos end to end, default against ``--runtime torch``).
+single photos end to end, default against ``--runtime torch``). Both thresholds default to the constants of
+``inference.options`` (OPENVINO_BREAK_EVEN_PIXELS, OPENVINO_MIN_IMAGE_PIXELS), measured on that CPU; other CPUs
+set them with ``--openvino-break-even-pixels`` and ``--openvino-min-pixels``.
 """
 
 from __future__ import annotations
