@@ -1,5 +1,6 @@
-"""``RUN/hub/``: a trained run as a Hub-ready model folder, written beside ``generator.pt`` at the end of training
-(and rebuilt by ``animegan push`` for older runs from ``RUN/.hydra/config.yaml``).
+"""``RUN/hub/``: a trained run as a Hub-ready model folder, written beside its generator file (``generator.pt``,
+as the config names it: ``run_files``) at the end of training (and rebuilt by ``animegan push`` for older runs from
+``RUN/.hydra/config.yaml``).
 
     model.safetensors   the deployed generator, its config and provenance in the metadata (animegan.*)
     config.json         the generator config, the weights file's name (``weights``), style, licence
@@ -21,12 +22,11 @@ from animegan.atomic import atomic_write
 from animegan.errors import InputError
 from animegan.hub.card import LIBRARY, SAMPLE_FILE, WEIGHTS_FILE, run_card
 from animegan.hub.provenance import EVAL_FILES, Provenance, provenance
+from animegan.hub.run_files import HYDRA_CONFIG, run_files
 from animegan.nets.generator import build_generator
 from animegan.weights.io import read_generator, save_generator
 
 HUB_DIR = "hub"
-GENERATOR_FILE = "generator.pt"
-HYDRA_CONFIG = ".hydra/config.yaml"
 CARD_FILE = "README.md"
 REQUIRED = (WEIGHTS_FILE, "config.json", CARD_FILE)
 
@@ -50,9 +50,9 @@ def generator_config(training: Mapping[str, Any], arch: str) -> dict[str, Any]:
     return build_generator(arch, **extra).config()
 
 
-def sample_image(run_dir: Path) -> Path | None:
-    """The newest validation grid of the run (``samples/*.png``), if any."""
-    grids = sorted((run_dir / "samples").glob("*.png"), key=lambda p: (p.stat().st_mtime, p.name))
+def sample_image(samples_dir: Path) -> Path | None:
+    """The newest validation grid of the run (``samples_dir/*.png``), if any."""
+    grids = sorted(samples_dir.glob("*.png"), key=lambda p: (p.stat().st_mtime, p.name))
     return grids[-1] if grids else None
 
 
@@ -72,14 +72,15 @@ def _metadata(prov: Provenance, run_dir: Path) -> dict[str, str]:
 def write_hub_folder(
     run_dir: str | Path, cfg: Any, metrics: Mapping[str, Any] | None = None, title: str | None = None
 ) -> Path:
-    """Write ``run_dir/hub/`` from the run's ``generator.pt``, its training config ``cfg`` and the trainer's last
-    ``metrics``; returns the folder."""
+    """Write ``run_dir/hub/`` from the run's generator file and sample grids (where ``cfg`` names them), its
+    training config ``cfg`` and the trainer's last ``metrics``; returns the folder."""
     run_dir = Path(run_dir)
     out = run_dir / HUB_DIR
     if metrics is None:  # a rebuild: keep the figures the trainer logged when the folder was first written
         metrics = (_read_json(out / "config.json") or {}).get("validation")
     training = plain_config(cfg)
-    state, arch, _ = read_generator(run_dir / GENERATOR_FILE)
+    run = run_files(run_dir, cfg)
+    state, arch, _ = read_generator(run.generator)
     config = generator_config(training, arch)
     prov = provenance(run_dir, training, config, metrics)
     save_generator(state, out / WEIGHTS_FILE, config=config, metadata=_metadata(prov, run_dir))
@@ -93,7 +94,7 @@ def write_hub_folder(
         "validation": prov.validation,
     }
     atomic_write(out / "config.json", lambda p: p.write_text(json.dumps(description, indent=2) + "\n"))
-    sample = sample_image(run_dir)
+    sample = sample_image(run.samples)
     if sample is not None:
         atomic_write(out / SAMPLE_FILE, lambda p: shutil.copyfile(sample, p))
     name = title or f"AnimeGAN {prov.style.name} ({arch})"
@@ -111,7 +112,7 @@ def _read_json(path: Path) -> Any:
 def _stale(folder: Path, run_dir: Path) -> bool:
     """Whether ``animegan eval`` wrote figures after the card was written (or its run's weights changed)."""
     card = (folder / CARD_FILE).stat().st_mtime
-    newer = [run_dir / name for name in (*EVAL_FILES, GENERATOR_FILE)]
+    newer = [*(run_dir / name for name in EVAL_FILES), run_files(run_dir).generator]
     return any(p.is_file() and p.stat().st_mtime > card for p in newer)
 
 
@@ -123,9 +124,10 @@ def ensure_hub_folder(run_dir: str | Path) -> Path:
         complete = all((folder / name).is_file() for name in REQUIRED)
         if complete and not (_stale(folder, run_dir) and (run_dir / HYDRA_CONFIG).is_file()):
             return folder
-    if not (run_dir / GENERATOR_FILE).is_file():
+    generator = run_files(run_dir).generator  # as the saved config names it
+    if not generator.is_file():
         raise InputError(
-            f"{run_dir}: no {HUB_DIR}/ folder and no {GENERATOR_FILE}; expected a training run folder "
+            f"{run_dir}: no {HUB_DIR}/ folder and no {generator.name}; expected a training run folder "
             "(animegan-train's output) or a Hub folder (model.safetensors, config.json, README.md)"
         )
     if not (run_dir / HYDRA_CONFIG).is_file():

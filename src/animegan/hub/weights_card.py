@@ -11,7 +11,8 @@ from safetensors import safe_open
 
 from animegan.fetch import sha256_of
 from animegan.hub.card import BASE_TAGS, metadata_block
-from animegan.hub.folder import CARD_FILE, GENERATOR_FILE, HUB_DIR, HYDRA_CONFIG, ensure_hub_folder
+from animegan.hub.folder import CARD_FILE, HUB_DIR, ensure_hub_folder
+from animegan.hub.run_files import HYDRA_CONFIG, run_files
 from animegan.weights.io import read_weights
 from animegan.weights.registry import PORT_LICENCE, RELEASED, ReleasedWeights
 from animegan.weights.released import resolve, urls_for
@@ -20,10 +21,13 @@ UNKNOWN = "unknown: not recorded in the file; ask whoever trained it"
 
 
 def _run_folder(spec: str) -> Path | None:
-    """The run folder ``spec`` names (the folder or its generator.pt), if it is one."""
+    """The run folder ``spec`` names (the folder or its generator file, generator.pt by default), if it is one."""
     path = Path(spec)
-    folder = path if path.is_dir() else path.parent if path.name == GENERATOR_FILE else None
-    if folder is None:
+    if path.is_dir():
+        folder = path
+    elif path.is_file() and path == run_files(path.parent).generator:
+        folder = path.parent
+    else:
         return None
     has_card = (folder / HUB_DIR / CARD_FILE).is_file()
     return folder if has_card or (folder / HYDRA_CONFIG).is_file() else None
