@@ -44,7 +44,7 @@ def test_superpixel_image_is_felzenszwalb_plus_label2rgb(astronaut: np.ndarray) 
     assert len(np.unique(expected.reshape(-1, 3), axis=0)) < len(np.unique(rgb.reshape(-1, 3), axis=0)) / 10
     assert PHOTO_SUPERPIXELS == SuperpixelSettings(5, 0.8, 50)
     assert PHOTO_SUPERPIXELS.dirname == "seg_train_5-0.8-50"
-    assert SuperpixelSettings(min_size=100).dirname == "seg_train_5-0.8-100"
+    assert SuperpixelSettings(5.0, 0.8, 100).dirname == "seg_train_5-0.8-100"
 
 
 def test_prepare_writes_one_superpixel_image_per_photo_idempotently(

@@ -27,6 +27,7 @@ from animegan.training.targets_v3 import (
 )
 
 HAYAO_NL = {"h": 5, "h_color": 6, "template": 5, "search": 7}
+HAYAO_SP = {"scale": 5.0, "sigma": 0.8, "min_size": 50}  # the v3 Hayao preset's online superpixels
 REFERENCE_L0 = {"lam": 0.005, "kappa": 2.0, "beta_max": 1e5}  # the v3 reference's L0 smoothing (Xu et al.)
 
 
@@ -119,7 +120,7 @@ def test_pools_give_the_inline_results_from_the_right_inputs(backend: str) -> No
     torch.manual_seed(0)
     filtered = torch.nn.functional.interpolate(torch.rand(3, 3, 6, 6) * 2 - 1, size=(24, 24), mode="bilinear")
     raw = torch.rand(3, 3, 24, 24) * 2 - 1
-    settings = {"superpixel": {"min_size": 50}, "nlmeans": HAYAO_NL, "l0": REFERENCE_L0}
+    settings = {"superpixel": HAYAO_SP, "nlmeans": HAYAO_NL, "l0": REFERENCE_L0}
     inline = OnlineTargets(**settings, workers=0, backend="thread").submit(filtered, raw)
     pool = OnlineTargets(**settings, workers=2, backend=backend)
     try:
@@ -133,7 +134,7 @@ def test_pools_give_the_inline_results_from_the_right_inputs(backend: str) -> No
     np.testing.assert_array_equal(
         inline.get("fake_nl0")[1].permute(1, 2, 0).numpy(), expected_nl0
     )  # NL0 from Gs
-    expected_sp = superpixel_target(to_uint8_images(filtered)[2], SuperpixelSettings())
+    expected_sp = superpixel_target(to_uint8_images(filtered)[2], SuperpixelSettings(**HAYAO_SP))
     np.testing.assert_array_equal(
         inline.get("fake_superpixel")[2].permute(1, 2, 0).numpy(), expected_sp
     )  # SPf from Gs^
@@ -141,10 +142,10 @@ def test_pools_give_the_inline_results_from_the_right_inputs(backend: str) -> No
 
 
 def test_targets_pickle_without_their_pool_and_refuse_unknown_backends() -> None:
-    targets = OnlineTargets({"min_size": 100}, HAYAO_NL, REFERENCE_L0, workers=1, backend="thread")
+    targets = OnlineTargets(HAYAO_SP | {"min_size": 100}, HAYAO_NL, REFERENCE_L0, workers=1, backend="thread")
     targets.submit(torch.zeros(1, 3, 16, 16), torch.zeros(1, 3, 16, 16)).get("fake_nl0")
     copy = pickle.loads(pickle.dumps(targets))
     assert copy._executor is None and copy.settings == targets.settings
     targets.close()
     with pytest.raises(ValueError, match="unknown online-target backend"):
-        OnlineTargets({}, HAYAO_NL, REFERENCE_L0, workers=1, backend="gpu")
+        OnlineTargets(HAYAO_SP, HAYAO_NL, REFERENCE_L0, workers=1, backend="gpu")

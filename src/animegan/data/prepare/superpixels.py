@@ -15,11 +15,15 @@ import numpy as np
 
 @dataclass(frozen=True)
 class SuperpixelSettings:
-    """felzenszwalb parameters (``scale`` in skimage's units, Gaussian ``sigma``, ``min_size`` in pixels)."""
+    """felzenszwalb parameters (``scale`` in skimage's units, Gaussian ``sigma``, ``min_size`` in pixels).
 
-    scale: float = 5.0
-    sigma: float = 0.8
-    min_size: int = 50
+    No defaults: the online targets' values live in the v3 loss presets (``conf/loss/v3_*.yaml``,
+    ``model.loss.targets.superpixel``), the offline photo set's in ``PHOTO_SUPERPIXELS`` only.
+    """
+
+    scale: float
+    sigma: float
+    min_size: int
 
     @property
     def dirname(self) -> str:
@@ -27,7 +31,8 @@ class SuperpixelSettings:
         return f"seg_train_{self.scale:g}-{self.sigma:g}-{self.min_size}"
 
 
-PHOTO_SUPERPIXELS = SuperpixelSettings()  # the reference's offline photo set (both styles)
+# the reference's offline photo set, seg_train_5-0.8-50/ (both styles; the online targets differ per style)
+PHOTO_SUPERPIXELS = SuperpixelSettings(scale=5.0, sigma=0.8, min_size=50)
 
 
 def segment_means(rgb: np.ndarray, labels: np.ndarray) -> np.ndarray:
