@@ -49,3 +49,23 @@ def test_verbose_prints_the_plan_on_stderr(fabricated_weights, write_png, tmp_pa
     )
     assert (plan in captured.err.splitlines()) == verbose
     assert "execution plan" not in captured.out and (tmp_path / "out" / "photo.png").is_file()
+
+
+def test_threshold_flags_reach_the_printed_plan(
+    fabricated_weights, write_png, tmp_path, rng, capsys, monkeypatch
+):
+    from animegan.inference.runtimes import openvino_runtime
+
+    monkeypatch.setattr(
+        openvino_runtime, "available", lambda: True
+    )  # runtime auto keeps OpenVINO in the plan
+    photo = write_png("in/photo.png", rng.integers(0, 256, (24, 40, 3), dtype=np.uint8))
+    argv = ["stylize", str(photo), "-o", str(tmp_path / "out"), "--weights", str(fabricated_weights)]
+    argv += ["--device", "cpu", "--precision", "fp32", "--tile", "64", "--tile-stats-side", "96", "--quiet"]
+    argv += ["--openvino-min-pixels", "123", "--openvino-break-even-pixels", "4567", "--verbose"]
+    assert main(argv) == 0
+    plan = (
+        "animegan: execution plan: device cpu, torch fp32 channels_last, runtime auto (openvino fp32 once 4567 "
+        "pixels have run, images of 123+ pixels), tiles 64 (overlap 32, statistics pass 96+ px)"
+    )
+    assert plan in capsys.readouterr().err.splitlines()

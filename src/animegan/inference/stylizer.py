@@ -97,7 +97,9 @@ class Stylizer:
     ) -> Stylizer:
         """Build from weights: a file (ours, a Lightning checkpoint, the port's .pt, a converted .safetensors), a
         TF1 checkpoint (folder or ``.ckpt`` prefix), an ``.onnx`` generator (then an ``OnnxStylizer``) or a
-        released name (downloaded once into the cache); ``None`` uses a cached released model if there is one."""
+        released name (downloaded once into the cache); ``None`` uses a cached released model if there is one.
+        ``kwargs``: the constructor's (tile, tile_overlap, tile_stats_side, compile, runtime, openvino_min_pixels,
+        openvino_break_even_pixels; see ``StylizeOptions.plan_args``)."""
         path: Path = released.resolve(weights, base_url=base_url, quiet=quiet)
         if path.suffix.lower() == ".onnx":  # run as it is by ONNX Runtime (AnimeGANv3's releases, exports)
             onnx = OnnxGenerator(path, device=str(device))
