@@ -69,3 +69,14 @@ def test_threshold_flags_reach_the_printed_plan(
         "pixels have run, images of 123+ pixels), tiles 64 (overlap 32, statistics pass 96+ px)"
     )
     assert plan in capsys.readouterr().err.splitlines()
+
+
+@pytest.mark.parametrize("command", ["stylize", "faces", "ui"])
+@pytest.mark.parametrize(("flag", "value"), [("--openvino-min-pixels", "-1"), ("--tile-stats-side", "0")])
+def test_a_bad_threshold_is_one_line_and_exit_2(command, flag, value, capsys):
+    inputs = [] if command == "ui" else ["in.png", "-o", "out"]
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args([command, *inputs, flag, value])
+    assert exit_.value.code == 2
+    least = 0 if flag == "--openvino-min-pixels" else 1
+    assert f"expected a whole number of at least {least}, got '{value}'" in capsys.readouterr().err

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 
 from animegan.inference.options import DETECTORS, PRECISIONS, StylizeOptions
 
@@ -68,7 +69,7 @@ def add_quiet(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
-def count(least: int):
+def at_least(least: int) -> Callable[[str], int]:
     """argparse type: a whole number of at least ``least``; one line otherwise."""
 
     def parse(text: str) -> int:
@@ -89,14 +90,14 @@ def add_plan_thresholds(parser: argparse.ArgumentParser) -> None:
     measured = "default %(default)s, measured on a 2-core x86 CPU"
     parser.add_argument(
         "--openvino-min-pixels",
-        type=count(0),
+        type=at_least(0),
         default=DEFAULTS.openvino_min_pixels,
         metavar="N",
         help=f"--runtime auto: images (or video frames) of fewer pixels always run on PyTorch ({measured})",
     )
     parser.add_argument(
         "--openvino-break-even-pixels",
-        type=count(0),
+        type=at_least(0),
         default=DEFAULTS.openvino_break_even_pixels,
         metavar="N",
         help="--runtime auto: pixels run on PyTorch before OpenVINO is built, so a single photo never pays for "
@@ -104,7 +105,7 @@ def add_plan_thresholds(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--tile-stats-side",
-        type=count(1),
+        type=at_least(1),
         default=DEFAULTS.tile_stats_side,
         metavar="N",
         help="with tiles: least longer side of the downscaled pass that gives every tile the whole image's "

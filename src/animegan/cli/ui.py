@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     add("--auth-file", metavar="FILE", help="require one of the USER:PASS lines of FILE (# comments allowed)")
     add(
-        "--queue-size", type=model_flags.count(1), metavar="N",
+        "--queue-size", type=model_flags.at_least(1), metavar="N",
         help="requests that may wait; the next ones are refused at once as busy (default: Limits.max_queue)",
     )  # fmt: skip
     parser.set_defaults(func=run)
