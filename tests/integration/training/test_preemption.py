@@ -152,10 +152,6 @@ def test_sigterm_mid_adversarial_epoch_stops_with_a_checkpoint_and_resumes_bit_i
     assert training_steps(run) == list(range(TOTAL_STEPS))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: a resume from a mid-epoch PRETRAIN stop is not yet bit-identical (adversarial: exact)",
-)
 def test_sigint_in_pretrain_then_sigkill_after_a_checkpoint_resume_bit_identical(
     data_dir: Path, tmp_path: Path, reference: Path
 ) -> None:
