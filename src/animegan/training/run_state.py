@@ -6,6 +6,11 @@ Lightning saves the model, the optimizers, the schedulers, the AMP scaler, the l
 it restores when training restarts (after the sanity check, so the extra validation of a resumed run draws
 nothing from the generators the training steps use). At each stage start it also has loggers with ``drop_from``
 (``training.csv_log``) forget rows at or after the step the run continues from.
+
+The states are taken when a checkpoint is saved, after the other callbacks' ``on_save_checkpoint`` (the
+generator export): nothing a save does may draw from these generators (``callbacks.export_generators`` keeps
+its throwaway generator builds off them), or a run resumed from a mid-epoch stop, a save the uninterrupted run
+never made, would be off by those draws.
 """
 
 from __future__ import annotations
