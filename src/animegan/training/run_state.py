@@ -88,6 +88,14 @@ class RunState(pl.Callback):
             for logger in trainer.loggers:
                 if hasattr(logger, "drop_from"):
                     logger.drop_from(logged_step(trainer))
+        self._restore()
+
+    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # a checkpoint from the end of its stage's last epoch trains nothing (on_train_start never runs): the
+        # states must still come back, as the next stage (its discriminator's initialisation) draws from them
+        self._restore()
+
+    def _restore(self) -> None:
         if self._pending is not None:
             restore_rng_states(self._pending)
             self._pending = None
