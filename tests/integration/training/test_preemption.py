@@ -181,3 +181,21 @@ def test_sigint_in_pretrain_then_sigkill_after_a_checkpoint_resume_bit_identical
     finish(resumed, tmp_path)
     assert_bit_identical(run, reference)
     assert training_steps(run) == list(range(TOTAL_STEPS))
+
+
+def test_sigkill_at_the_first_adversarial_step_resumes_from_the_pretrain_end_bit_identical(
+    data_dir: Path, tmp_path: Path, reference: Path
+) -> None:
+    """The only checkpoint is the pretrain stage's last: the resumed pretrain trains nothing, and the RNG states
+    must still come back before the adversarial stage initialises its discriminator from them."""
+    run, marker = tmp_path / "run", tmp_path / "held"
+    status, _, _ = signal_at(
+        args(data_dir, run, *hold("adversarial", 4, marker)), tmp_path, marker, signal.SIGKILL
+    )
+    assert status == -signal.SIGKILL
+    assert not (run / "checkpoints" / "adversarial").exists()
+    assert training_steps(run) == list(range(3))  # held before the first adversarial row
+
+    finish(args(data_dir, run, "resume=true"), tmp_path)
+    assert_bit_identical(run, reference)
+    assert training_steps(run) == list(range(TOTAL_STEPS))
