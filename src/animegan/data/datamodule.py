@@ -227,12 +227,16 @@ class AnimeGANDataModule(pl.LightningDataModule):
     def _loader(
         self, dataset: Dataset, batch_size: int, kind: type[DataLoader] = DataLoader, **kwargs: Any
     ) -> DataLoader:
+        # each iterator draws its workers' base seed from ``generator``: from the global torch generator without
+        # one, which made the run's random numbers depend on how many iterators a process had created (a resumed
+        # run creates them at other points than an uninterrupted one); the samples' own seeds come from the sampler
         return kind(
             dataset,
             batch_size=batch_size,
             num_workers=self.num_workers,
             pin_memory=self.pin_memory and torch.cuda.is_available(),
             persistent_workers=self.persistent_workers and self.num_workers > 0,
+            generator=torch.Generator().manual_seed(int(self.seed)),
             **kwargs,
         )
 

@@ -29,11 +29,18 @@ class AtomicCheckpointIO(TorchCheckpointIO):
 
 
 def export_generators(pl_module: pl.LightningModule, path: str | Path) -> list[Path]:
-    """``generator.pt`` at ``path`` and, with a generator EMA that has a step, ``generator_ema.pt`` beside it."""
-    written = [save_generator(pl_module.generator, path)]
-    ema = averaged(getattr(pl_module, "generator_ema", None))
-    if ema is not None:
-        written.append(save_generator(ema, ema_path(path)))
+    """``generator.pt`` at ``path`` and, with a generator EMA that has a step, ``generator_ema.pt`` beside it.
+
+    The run's random numbers are left as they were: ``save_generator`` builds throwaway generators (its config
+    check, v3's ``deploy()``), whose initialisation draws from the global torch generator. Exports run at every
+    checkpoint, so those draws would put a run resumed from a mid-epoch stop (a checkpoint the uninterrupted run
+    never wrote) off by them: the adversarial stage's discriminator, initialised from that generator, would differ.
+    """
+    with torch.random.fork_rng(devices=[]):  # CPU generator; the throwaway generators are built on the CPU
+        written = [save_generator(pl_module.generator, path)]
+        ema = averaged(getattr(pl_module, "generator_ema", None))
+        if ema is not None:
+            written.append(save_generator(ema, ema_path(path)))
     return written
 
 

@@ -6,6 +6,11 @@ Lightning saves the model, the optimizers, the schedulers, the AMP scaler, the l
 it restores when training restarts (after the sanity check, so the extra validation of a resumed run draws
 nothing from the generators the training steps use). At each stage start it also has loggers with ``drop_from``
 (``training.csv_log``) forget rows at or after the step the run continues from.
+
+The states are taken when a checkpoint is saved, after the other callbacks' ``on_save_checkpoint`` (the
+generator export): nothing a save does may draw from these generators (``callbacks.export_generators`` keeps
+its throwaway generator builds off them), or a run resumed from a mid-epoch stop, a save the uninterrupted run
+never made, would be off by those draws.
 """
 
 from __future__ import annotations
@@ -83,6 +88,14 @@ class RunState(pl.Callback):
             for logger in trainer.loggers:
                 if hasattr(logger, "drop_from"):
                     logger.drop_from(logged_step(trainer))
+        self._restore()
+
+    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # a checkpoint from the end of its stage's last epoch trains nothing (on_train_start never runs): the
+        # states must still come back, as the next stage (its discriminator's initialisation) draws from them
+        self._restore()
+
+    def _restore(self) -> None:
         if self._pending is not None:
             restore_rng_states(self._pending)
             self._pending = None

@@ -152,10 +152,6 @@ def test_sigterm_mid_adversarial_epoch_stops_with_a_checkpoint_and_resumes_bit_i
     assert training_steps(run) == list(range(TOTAL_STEPS))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: a resume from a mid-epoch PRETRAIN stop is not yet bit-identical (adversarial: exact)",
-)
 def test_sigint_in_pretrain_then_sigkill_after_a_checkpoint_resume_bit_identical(
     data_dir: Path, tmp_path: Path, reference: Path
 ) -> None:
@@ -183,5 +179,23 @@ def test_sigint_in_pretrain_then_sigkill_after_a_checkpoint_resume_bit_identical
     assert checkpoint["global_step"] == 3 * 2  # one adversarial epoch of 3 batches x (D step + G step)
 
     finish(resumed, tmp_path)
+    assert_bit_identical(run, reference)
+    assert training_steps(run) == list(range(TOTAL_STEPS))
+
+
+def test_sigkill_at_the_first_adversarial_step_resumes_from_the_pretrain_end_bit_identical(
+    data_dir: Path, tmp_path: Path, reference: Path
+) -> None:
+    """The only checkpoint is the pretrain stage's last: the resumed pretrain trains nothing, and the RNG states
+    must still come back before the adversarial stage initialises its discriminator from them."""
+    run, marker = tmp_path / "run", tmp_path / "held"
+    status, _, _ = signal_at(
+        args(data_dir, run, *hold("adversarial", 4, marker)), tmp_path, marker, signal.SIGKILL
+    )
+    assert status == -signal.SIGKILL
+    assert not (run / "checkpoints" / "adversarial").exists()
+    assert training_steps(run) == list(range(3))  # held before the first adversarial row
+
+    finish(args(data_dir, run, "resume=true"), tmp_path)
     assert_bit_identical(run, reference)
     assert training_steps(run) == list(range(TOTAL_STEPS))

@@ -212,3 +212,15 @@ def test_superpixels_come_with_their_photo_crop_and_the_colour_smooth_image(
     (root / "seg_train_5-0.8-50" / "p03.png").unlink()
     with pytest.raises(InputError, match="lacks 1 of 10 photos"):
         module(root, superpixels=True)
+
+
+def test_iterating_the_loaders_draws_nothing_from_the_global_generator(dataset: Path) -> None:
+    """A resumed run creates its loader iterators at other points than an uninterrupted one: if each drew its
+    workers' base seed from the global torch generator, the run's later random numbers would differ."""
+    dm = module(dataset)
+    torch.manual_seed(0)
+    before = torch.get_rng_state()
+    for loader in (dm.train_dataloader(), dm.val_dataloader()):
+        next(iter(loader))
+        next(iter(loader))
+    assert torch.equal(torch.get_rng_state(), before)
