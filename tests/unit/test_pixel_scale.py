@@ -26,3 +26,15 @@ def test_to_byte_rounds_half_to_even_or_truncates_and_clips():
     assert to_byte(x).tolist() == rounded
     assert to_byte(x, rounded=False).tolist() == [0, 0, 127, 255, 255, 10, 11, 11]
     assert not to_byte(torch.zeros(2, requires_grad=True)).requires_grad
+
+
+def test_numpy_arrays_get_the_same_bits_as_tensors():
+    rng = np.random.default_rng(0)
+    floats = np.concatenate([rng.uniform(-1.2, 1.2, 5000), (np.arange(256) + 0.5) / 127.5 - 1]).astype(np.float32)
+    for rounded in (True, False):
+        expected = to_byte(torch.from_numpy(floats), rounded).numpy()
+        assert np.array_equal(to_byte(floats, rounded), expected)
+    values = rng.integers(0, 256, (7, 9, 3), dtype=np.uint8)
+    unit = to_unit(values)
+    assert unit.dtype == np.float32 and np.array_equal(unit, to_unit(torch.from_numpy(values)).numpy())
+    assert values.dtype == np.uint8  # the input is left as it was

@@ -20,9 +20,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import torch
-from torch.utils.hooks import RemovableHandle
+if TYPE_CHECKING:
+    import torch
+    from torch.utils.hooks import RemovableHandle
 
 RECANCEL_SECONDS = 0.05  # how often a cancelled native call that is still running is told again
 
@@ -71,7 +73,10 @@ class InferenceCancel:
             if self.thread in _armed:
                 return
             _armed.add(self.thread)
-            self._handle = torch.nn.modules.module.register_module_forward_pre_hook(_hook)
+            # deferred: only a PyTorch pass needs the hook; OpenVINO's torch-free warm start uses ``cancellable``
+            from torch.nn.modules.module import register_module_forward_pre_hook
+
+            self._handle = register_module_forward_pre_hook(_hook)
         if self._cancel_native():
             threading.Thread(target=self._keep_cancelling, name="animegan-cancel", daemon=True).start()
 

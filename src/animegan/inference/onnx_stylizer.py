@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from animegan.errors import WeightsError
-from animegan.inference.pixels import MIN_SIDE
+from animegan.inference.frame_padding import check_frame, padded_side
 from animegan.inference.runtimes.onnx_runtime import OnnxGenerator
 from animegan.inference.tiling import ALIGN
 from animegan.pixel_scale import to_byte, to_unit
@@ -57,7 +57,7 @@ class OnnxStylizer:
             return g.fixed_size
         if g.family == "v3":
             return v3_side(h, g.multiple), v3_side(w, g.multiple)
-        return max(MIN_SIDE, -(-h // ALIGN) * ALIGN), max(MIN_SIDE, -(-w // ALIGN) * ALIGN)
+        return padded_side(h, ALIGN), padded_side(w, ALIGN)
 
     def stylize_batch(self, frames: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Stylize RGB uint8 frames of one size in one batch; same sizes out."""
@@ -92,6 +92,5 @@ class OnnxStylizer:
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         """Stylize one RGB uint8 image (H, W, 3); returns RGB uint8 of the same shape."""
-        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-            raise ValueError(f"expected an RGB uint8 array of shape (H, W, 3), got {rgb.dtype} {rgb.shape}")
+        check_frame(rgb)
         return self.stylize_batch([rgb])[0]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
+from animegan.errors import AnimeGANError
 from animegan.imageio import DEFAULT_MAX_PIXELS
 from animegan.inference.colors import ColorAdjust
 from animegan.weights.released import DEFAULT_FACE_MODEL
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8")  # int8: opt-in, CPU + OpenVINO + NNCF
-RUNTIMES = ("auto", "torch", "openvino")  # inference.runtime's (repeated here: no torch import)
+RUNTIMES = ("auto", "torch", "openvino")  # see runtimes.execution_plan
+RUNTIME_ENV = "ANIMEGAN_RUNTIME"  # replaces the runtime ``auto`` when set
 DETECTORS = ("hog", "cnn")
 # Tiling (``tiling.run_tiled``): pixels each tile reads beyond its edges (blended), and the least longer side of
 # the pass that records the whole image's norm statistics (more pixels: closer to the whole image's statistics)
@@ -20,6 +23,15 @@ TILE_STATS_SIDE = 512
 # path. Defaults of StylizeOptions (``--openvino-break-even-pixels``, ``--openvino-min-pixels``): other CPUs differ
 OPENVINO_BREAK_EVEN_PIXELS = 500_000
 OPENVINO_MIN_IMAGE_PIXELS = 400_000
+
+
+def resolve_runtime(runtime: str = "auto") -> str:
+    """``runtime``, with ``auto`` replaced by ``$ANIMEGAN_RUNTIME`` when that is set; one line if unknown."""
+    if runtime == "auto":
+        runtime = os.environ.get(RUNTIME_ENV, "").strip().lower() or "auto"
+    if runtime not in RUNTIMES:
+        raise AnimeGANError(f"unknown runtime {runtime!r}; expected one of {', '.join(RUNTIMES)}")
+    return runtime
 
 
 @dataclass

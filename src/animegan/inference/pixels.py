@@ -9,12 +9,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from animegan.inference.frame_padding import MIN_SIDE, pad_mode, padded_side
 from animegan.inference.tiling import ALIGN
 from animegan.pixel_scale import to_byte, to_unit
 
-MIN_SIDE = (
-    16  # smaller inputs are padded (replicate) up to this: the net needs a few pixels after two downsamples
-)
+__all__ = ["MIN_SIDE", "pad_to_multiple", "to_tensor", "to_uint8"]
 
 
 def to_tensor(frames: Sequence[np.ndarray]) -> torch.Tensor:
@@ -29,12 +28,9 @@ def to_uint8(x: torch.Tensor, rounded: bool = True) -> np.ndarray:
 
 
 def pad_to_multiple(x: torch.Tensor, multiple: int = ALIGN, min_side: int = MIN_SIDE) -> torch.Tensor:
-    """Pad bottom/right to a multiple of ``multiple`` (and at least ``min_side``): reflect, or replicate if too small."""
+    """Pad bottom/right to a multiple of ``multiple`` (and at least ``min_side``): ``frame_padding``'s rule."""
     h, w = x.shape[-2:]
-    target_h = max(min_side, -(-h // multiple) * multiple)
-    target_w = max(min_side, -(-w // multiple) * multiple)
-    pad_h, pad_w = target_h - h, target_w - w
+    pad_h, pad_w = padded_side(h, multiple, min_side) - h, padded_side(w, multiple, min_side) - w
     if pad_h == 0 and pad_w == 0:
         return x
-    mode = "reflect" if pad_h < h and pad_w < w else "replicate"
-    return F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
+    return F.pad(x, (0, pad_w, 0, pad_h), mode=pad_mode(h, w, pad_h, pad_w))

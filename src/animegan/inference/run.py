@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -21,8 +21,11 @@ from animegan.imageio import Animation, fit_max_side, read_image, write_animatio
 from animegan.inference.colors import ColorAdjust
 from animegan.inference.options import StylizeOptions
 from animegan.inference.plan import Job, kind_of, plan
-from animegan.inference.stylizer import Stylizer
+from animegan.inference.runtimes.warm_start import WarmStylizer, open_warm, remember
 from animegan.progress import make_progress
+
+if TYPE_CHECKING:
+    from animegan.inference.stylizer import Stylizer
 
 # write errors after which the run stops: a full disk or quota, a read-only or failing device. EFBIG (file too
 # large for this file system or ulimit -f) is per file: the next, smaller output may fit.
@@ -88,7 +91,7 @@ class StylizeRun:
     def __init__(
         self,
         options: StylizeOptions,
-        stylizer: Stylizer,
+        stylizer: Stylizer | WarmStylizer,
         events: RunEvents,
         face_stylizer: Stylizer | None = None,
     ) -> None:
@@ -98,6 +101,8 @@ class StylizeRun:
 
     def face_stylizer(self) -> Stylizer:
         """The face model's Stylizer, loaded when first needed."""
+        from animegan.inference.stylizer import Stylizer  # deferred: PyTorch (see ``load_stylizer``)
+
         opts = self.options
         if self._face_stylizer is None:
             self._face_stylizer = Stylizer.from_weights(
@@ -220,6 +225,9 @@ class StylizeRun:
 
 def load_stylizer(options: StylizeOptions) -> Stylizer:
     """The scene Stylizer of ``options`` (weights resolved, downloaded once if a released name)."""
+    # deferred: PyTorch's import (about 1 s) is skipped where the warm start serves the run
+    from animegan.inference.stylizer import Stylizer
+
     return Stylizer.from_weights(
         options.weights, device=options.device, precision=options.precision, base_url=options.url,
         quiet=options.quiet, compile=options.compile, runtime=options.runtime, **options.plan_args(),
@@ -241,13 +249,16 @@ def stylize_all(
         stylizer = None
         if problem is None:
             try:
-                stylizer = load_stylizer(options)
+                images_only = all(job.kind == "image" for job in jobs)
+                stylizer = (open_warm(options) if images_only else None) or load_stylizer(options)
             except AnimeGANError as exc:
                 problem = str(exc)
         if problem is not None:
             events.failed(problem)
         else:
             done = StylizeRun(options, stylizer, events).process(jobs)
+            if not isinstance(stylizer, WarmStylizer):
+                remember(stylizer, options)  # the next process with these weights starts without PyTorch
     return RunSummary(done, len(failures) + len(jobs) - done)
 
 

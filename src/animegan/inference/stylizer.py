@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from animegan.inference import auto_tile
+from animegan.inference.frame_padding import check_frame
 from animegan.inference.onnx_stylizer import OnnxStylizer
 from animegan.inference.options import (
     OPENVINO_BREAK_EVEN_PIXELS,
@@ -123,6 +124,13 @@ class Stylizer:
         """What runs the untiled passes now, e.g. ``openvino bf16`` or ``torch bf16 channels_last``."""
         return f"openvino {self.runtime.precision}" if self.runtime.model else f"torch {self.execution}"
 
+    def openvino_model(self) -> Callable[[torch.Tensor], torch.Tensor] | None:
+        """The OpenVINO model the plan allows for the untiled passes, built now if no input has built it yet
+        (what ``warm_start.remember`` records); None with tiles, compile, runtime torch or a failed build."""
+        if self.plan.tile or self.plan.compile:
+            return None
+        return self.runtime.build()
+
     def forward(self, x: torch.Tensor, eager: bool = False) -> torch.Tensor:
         """Generator output for a float NCHW batch in [-1, 1] whose sides are multiples of ``self.multiple``."""
         model = None if eager else self.runtime.for_input(x)
@@ -181,6 +189,5 @@ class Stylizer:
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         """Stylize one RGB uint8 image (H, W, 3); returns RGB uint8 of the same shape."""
-        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-            raise ValueError(f"expected an RGB uint8 array of shape (H, W, 3), got {rgb.dtype} {rgb.shape}")
+        check_frame(rgb)
         return self.stylize_batch([rgb])[0]

@@ -1,5 +1,5 @@
-"""A photo through ``animegan stylize`` imports none of the heavy optional packages (video, faces, OpenVINO,
-training, UI): they load only for the jobs that need them (the first picture's start-up)."""
+"""A photo through ``animegan stylize`` imports none of the heavy optional packages (video, faces, training,
+UI) and, from the second process with the same weights on, not even PyTorch (the warm start)."""
 
 from __future__ import annotations
 
@@ -19,32 +19,49 @@ CHILD = """
 import json, sys
 from animegan.cli import main
 code = main(sys.argv[1:])
-heavy = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(HEAVY)))
-print(json.dumps({"code": code, "heavy": heavy}))
+loaded = {name.split(".")[0] for name in sys.modules}
+print(json.dumps({"code": code, "heavy": sorted(loaded & set(json.loads(HEAVY))), "torch": "torch" in loaded}))
 """
 
 
-def test_stylizing_a_photo_imports_no_heavy_optional_package(tmp_path):
-    torch.manual_seed(0)
-    torch.save(GeneratorV2().state_dict(), tmp_path / "g.pt")
-    Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 56, 3), dtype=np.uint8)).save(
-        tmp_path / "photo.png"
-    )
-    argv = ["stylize", str(tmp_path / "photo.png"), "-o", str(tmp_path / "out.png")]
-    argv += ["--weights", str(tmp_path / "g.pt"), "--quiet"]
+def stylize_in_child(argv: list[str], **env: str) -> dict:
+    """``animegan stylize`` in a fresh process: its exit code, the heavy packages and whether torch loaded."""
     child = CHILD.replace("json.loads(HEAVY)", repr(list(HEAVY)))
-    env_cache = {"ANIMEGAN_CACHE": str(tmp_path / "cache")}
     done = subprocess.run(
-        [sys.executable, "-c", child, *argv],
+        [sys.executable, "-c", child, "stylize", *argv, "--quiet"],
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, **env_cache},
+        env={**os.environ, **env},
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report == {"code": 0, "heavy": []}
-    assert Image.open(tmp_path / "out.png").size == (56, 40)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_photo_loads_no_heavy_package_and_the_next_one_not_even_torch(tmp_path):
+    """The first photo: PyTorch, no heavy optional package before its output (OpenVINO loads after it, to build
+    the model the next process starts from); the second photo: the warm start, OpenVINO without PyTorch, with
+    the output the same OpenVINO model gives on the PyTorch path (``--runtime openvino``, cache off)."""
+    torch.manual_seed(0)
+    torch.save(GeneratorV2().state_dict(), tmp_path / "g.pt")
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (42, 58, 3), dtype=np.uint8)).save(
+        tmp_path / "photo.png"
+    )
+    common = ["--weights", str(tmp_path / "g.pt"), "--device", "cpu"]
+    cache = {"ANIMEGAN_CACHE": str(tmp_path / "cache")}
+    first = stylize_in_child([str(tmp_path / "photo.png"), "-o", str(tmp_path / "first.png"), *common], **cache)
+    assert first == {"code": 0, "heavy": ["openvino"], "torch": True}
+    assert len(list((tmp_path / "cache" / "runtime").glob("*.warm"))) == 1
+    second = stylize_in_child([str(tmp_path / "photo.png"), "-o", str(tmp_path / "warm.png"), *common], **cache)
+    assert second == {"code": 0, "heavy": ["openvino"], "torch": False}
+    off = {**cache, "ANIMEGAN_RUNTIME_CACHE": "0"}
+    argv = [str(tmp_path / "photo.png"), "-o", str(tmp_path / "ov.png"), *common, "--runtime", "openvino"]
+    assert stylize_in_child(argv, **off)["torch"]
+    warm, openvino, first_out = (np.asarray(Image.open(tmp_path / n)) for n in ("warm.png", "ov.png", "first.png"))
+    assert warm.shape == (42, 58, 3)
+    np.testing.assert_array_equal(warm, openvino)
+    mse = np.mean((warm.astype(float) - first_out.astype(float)) ** 2)
+    assert 10 * np.log10(255**2 / max(mse, 1e-12)) >= 35  # PyTorch bf16 and OpenVINO bf16: the same picture
 
 
 def test_the_check_sees_a_heavy_import():

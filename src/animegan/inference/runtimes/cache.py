@@ -15,9 +15,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING
 
 from animegan.atomic import atomic_path
 from animegan.weights.released import cache_root
@@ -27,9 +25,14 @@ SUBDIR = "runtime"
 COMPILED_SUBDIR = "openvino"  # OpenVINO's CACHE_DIR, inside the runtime folder
 FORMAT = 1  # bump when the export changes what a cached file holds
 
+if TYPE_CHECKING:
+    from torch import nn
+
 
 def weights_key(generator: nn.Module, versions: dict[str, str]) -> str:
     """Hex key of ``generator``'s weights and config with ``versions`` (library name -> version)."""
+    import torch  # deferred: the warm start reads this cache without PyTorch (see ``warm_start``)
+
     digest = hashlib.blake2b(digest_size=20)
     config = generator.config() if hasattr(generator, "config") else type(generator).__qualname__
     header = {"format": FORMAT, "config": config, "versions": versions, "class": type(generator).__qualname__}

@@ -15,7 +15,6 @@ Every choice about how a generator runs is made here, before the first image, in
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import torch
@@ -27,15 +26,14 @@ from animegan.inference import auto_tile
 from animegan.inference.options import (
     OPENVINO_BREAK_EVEN_PIXELS,
     OPENVINO_MIN_IMAGE_PIXELS,
-    RUNTIMES,
+    RUNTIME_ENV,
     TILE_OVERLAP,
     TILE_STATS_SIDE,
+    resolve_runtime,
 )
 from animegan.inference.runtimes import openvino_runtime
 from animegan.inference.runtimes.path_cache import choose_path_cached
 from animegan.inference.runtimes.precision import ExecutionPath
-
-RUNTIME_ENV = "ANIMEGAN_RUNTIME"
 
 
 @dataclass(frozen=True)
@@ -78,15 +76,6 @@ class ExecutionPlan:
         tiles = f"tiles {self.tile} (overlap {self.tile_overlap}, statistics pass {self.tile_stats_side}+ px)"
         parts.append(tiles if self.tile else "untiled")
         return ", ".join(parts)
-
-
-def resolve_runtime(runtime: str = "auto") -> str:
-    """``runtime``, with ``auto`` replaced by ``$ANIMEGAN_RUNTIME`` when that is set; one line if unknown."""
-    if runtime == "auto":
-        runtime = os.environ.get(RUNTIME_ENV, "").strip().lower() or "auto"
-    if runtime not in RUNTIMES:
-        raise AnimeGANError(f"unknown runtime {runtime!r}; expected one of {', '.join(RUNTIMES)}")
-    return runtime
 
 
 def tile_for(path: ExecutionPath, device: torch.device, overlap: int) -> int:
@@ -152,3 +141,6 @@ def _openvino_request(precision: str, path: ExecutionPath) -> str:
     if precision == "int8":
         return "int8"
     return "auto" if precision == "auto" and path.precision == "bf16" else path.precision
+
+
+__all__ = ["RUNTIME_ENV", "ExecutionPlan", "make_plan", "resolve_runtime", "tile_for"]

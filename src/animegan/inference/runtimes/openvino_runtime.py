@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import copy
 import importlib.util
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -25,14 +23,18 @@ import animegan
 from animegan.device import cpu_has_bf16
 from animegan.errors import AnimeGANError
 from animegan.inference import export
-from animegan.inference.cancel import cancellable
 from animegan.inference.runtimes import int8
 from animegan.inference.runtimes.cache import RuntimeCache, weights_key
+from animegan.inference.runtimes.openvino_compiled import (
+    OV_PRECISION,
+    CompiledGenerator,
+    compile_config,
+    compile_model,
+)
 from animegan.inference.runtimes.precision import MIN_PSNR_DB, UNIT_PEAK, calibration_image, psnr
 from animegan.inference.runtimes.signal_stack import kept_signal_stack
 
 FP32_TOLERANCE = 1e-3  # largest difference from PyTorch fp32 (output in [-1, 1]) accepted for an fp32 build
-OV_PRECISION = {"bf16": "bf16", "fp32": "f32", "int8": "bf16"}  # int8: its float layers in bf16 (or f32)
 INSTALL_HINT = "pip install openvino"
 
 
@@ -57,20 +59,19 @@ def check_images() -> list[torch.Tensor]:
     return [image[..., 32:96, 32:96].contiguous(), image[..., 40:88, 32:96].contiguous()]
 
 
-class OpenVinoGenerator:
-    """A compiled generator: float NCHW in [-1, 1] (torch, any batch, sides multiples of 4) -> float32 NCHW."""
+class OpenVinoGenerator(CompiledGenerator):
+    """A compiled generator on torch tensors: float NCHW in [-1, 1] (any batch, sides multiples of 4) -> float32
+    NCHW; ``key`` names its ONNX entry in the runtime cache and ``config`` its compile settings (what the warm
+    start needs to compile it again, see ``warm_start``)."""
 
-    def __init__(self, compiled, precision: str) -> None:
-        self.compiled, self.precision = compiled, precision
+    def __init__(self, compiled, precision: str, config: dict | None = None) -> None:
+        super().__init__(compiled, precision)
+        self.config = config or {}
+        self.key: str | None = None  # set by ``build``
         self.entry: bytes | None = None  # a fresh int8 model's cache entry (``int8.to_bytes``), until stored
-        self._request = compiled.create_infer_request()
-        self._lock = threading.Lock()  # one infer request: one call at a time
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        batch = np.ascontiguousarray(x.detach().float().cpu().numpy())
-        with self._lock, kept_signal_stack(), cancellable(self._request.cancel):  # see ``inference.cancel``
-            out = self._request.infer({0: batch})[0]
-        return torch.from_numpy(np.array(out, dtype=np.float32, copy=True))
+        return torch.from_numpy(self.infer(x.detach().float().cpu().numpy()))
 
 
 def compile_onnx(model_bytes: bytes, precision: str, compiled_dir: Path | None = None) -> OpenVinoGenerator:
@@ -90,22 +91,10 @@ def compile_onnx(model_bytes: bytes, precision: str, compiled_dir: Path | None =
 
 
 def _compile(core, model, precision: str, compiled_dir: Path | None = None) -> OpenVinoGenerator:
-    """Compile an OpenVINO model; with ``compiled_dir``, OpenVINO's own cache of compiled blobs (keyed by the
-    model, the device, the config and OpenVINO's version) there: an int8 model compiles in about 0.3 s instead
-    of 0.9 s from the second process on. A folder OpenVINO cannot use means compiling without it."""
-    hint = OV_PRECISION[precision] if precision == "fp32" or cpu_has_bf16() else "f32"
-    config = {
-        "INFERENCE_PRECISION_HINT": hint,
-        "PERFORMANCE_HINT": "LATENCY",
-        "INFERENCE_NUM_THREADS": torch.get_num_threads(),
-    }
-    if compiled_dir is not None:
-        try:
-            compiled = core.compile_model(model, "CPU", {**config, "CACHE_DIR": str(compiled_dir)})
-            return OpenVinoGenerator(compiled, precision)
-        except Exception:  # noqa: BLE001 - an unwritable or broken blob cache: compiled without it below
-            pass
-    return OpenVinoGenerator(core.compile_model(model, "CPU", config), precision)
+    """Compile an OpenVINO model on torch's thread count; with ``compiled_dir``, OpenVINO's own cache of compiled
+    blobs there: an int8 model compiles in about 0.3 s instead of 0.9 s from the second process on."""
+    config = compile_config(precision, cpu_has_bf16(), torch.get_num_threads())
+    return OpenVinoGenerator(compile_model(core, model, config, compiled_dir), precision, config)
 
 
 def cpu_name() -> str:
@@ -169,12 +158,13 @@ def build(
         for model_bytes in [cached] if cached else []:
             model = _first_agreeing(model_bytes, candidates, checks, cache, int8_key)
             if model is not None:
+                model.key = key
                 return model
             cache.forget(key)  # corrupt, or from a different export: made anew below
         model_bytes = export.onnx_bytes(generator)
         model = _first_agreeing(model_bytes, candidates, checks, cache, int8_key)
-        if model is not None:
-            cache.store(key, model_bytes)
+        if model is not None and cache.store(key, model_bytes):
+            model.key = key
         return model
     except Exception:  # noqa: BLE001 - an optimisation: any failure leaves the PyTorch path in charge
         return None

@@ -49,7 +49,14 @@ class RuntimeSwitch:
         if not self.plan.openvino_may_run(image_pixels):
             return None
         seen, self.pixels = self.pixels, self.pixels + x.shape[0] * image_pixels
-        if not self.built and self.plan.uses_openvino(image_pixels, seen):  # at once where forced
+        if self.plan.uses_openvino(image_pixels, seen):  # at once where forced
+            self.build()
+        return self.model
+
+    def build(self) -> Callable[[torch.Tensor], torch.Tensor] | None:
+        """The OpenVINO model, built (and checked against PyTorch fp32) now if it is not yet; None where the
+        plan runs PyTorch only or the build fails."""
+        if not self.built and self.plan.runtime != "torch":
             self.built = True
             self.model = openvino_runtime.build(self.generator, self.plan.openvino_precisions)
             self.generator = None  # the PyTorch path keeps its own copy
