@@ -30,7 +30,9 @@ def test_to_byte_rounds_half_to_even_or_truncates_and_clips():
 
 def test_numpy_arrays_get_the_same_bits_as_tensors():
     rng = np.random.default_rng(0)
-    floats = np.concatenate([rng.uniform(-1.2, 1.2, 5000), (np.arange(256) + 0.5) / 127.5 - 1]).astype(np.float32)
+    floats = np.concatenate([rng.uniform(-1.2, 1.2, 5000), (np.arange(256) + 0.5) / 127.5 - 1]).astype(
+        np.float32
+    )
     for rounded in (True, False):
         expected = to_byte(torch.from_numpy(floats), rounded).numpy()
         assert np.array_equal(to_byte(floats, rounded), expected)

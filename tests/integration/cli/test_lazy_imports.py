@@ -49,15 +49,21 @@ def test_a_photo_loads_no_heavy_package_and_the_next_one_not_even_torch(tmp_path
     )
     common = ["--weights", str(tmp_path / "g.pt"), "--device", "cpu"]
     cache = {"ANIMEGAN_CACHE": str(tmp_path / "cache")}
-    first = stylize_in_child([str(tmp_path / "photo.png"), "-o", str(tmp_path / "first.png"), *common], **cache)
+    first = stylize_in_child(
+        [str(tmp_path / "photo.png"), "-o", str(tmp_path / "first.png"), *common], **cache
+    )
     assert first == {"code": 0, "heavy": ["openvino"], "torch": True}
     assert len(list((tmp_path / "cache" / "runtime").glob("*.warm"))) == 1
-    second = stylize_in_child([str(tmp_path / "photo.png"), "-o", str(tmp_path / "warm.png"), *common], **cache)
+    second = stylize_in_child(
+        [str(tmp_path / "photo.png"), "-o", str(tmp_path / "warm.png"), *common], **cache
+    )
     assert second == {"code": 0, "heavy": ["openvino"], "torch": False}
     off = {**cache, "ANIMEGAN_RUNTIME_CACHE": "0"}
     argv = [str(tmp_path / "photo.png"), "-o", str(tmp_path / "ov.png"), *common, "--runtime", "openvino"]
     assert stylize_in_child(argv, **off)["torch"]
-    warm, openvino, first_out = (np.asarray(Image.open(tmp_path / n)) for n in ("warm.png", "ov.png", "first.png"))
+    warm, openvino, first_out = (
+        np.asarray(Image.open(tmp_path / n)) for n in ("warm.png", "ov.png", "first.png")
+    )
     assert warm.shape == (42, 58, 3)
     np.testing.assert_array_equal(warm, openvino)
     mse = np.mean((warm.astype(float) - first_out.astype(float)) ** 2)

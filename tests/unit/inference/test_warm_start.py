@@ -109,7 +109,9 @@ def test_the_environment_can_turn_it_off(options, monkeypatch, variable):
     assert not eligible(options)
 
 
-def test_a_run_with_a_video_among_its_inputs_takes_the_pytorch_path(options, monkeypatch, tmp_path, write_png):
+def test_a_run_with_a_video_among_its_inputs_takes_the_pytorch_path(
+    options, monkeypatch, tmp_path, write_png
+):
     remember(load_stylizer(options), options)
     opened: list[bool] = []
     monkeypatch.setattr("animegan.inference.run.open_warm", lambda o: opened.append(True))
