@@ -45,13 +45,30 @@ def save_before_after(photo: Path, stylized: Path, target: Path) -> Path:
     return write_image(target, np.concatenate([before, gap, after], axis=1))
 
 
+def trained_generator(run_dir: Path) -> Path:
+    """The weights the demo shows: the generator's average (``generator_ema.pt``) when the run kept one."""
+    ema = run_dir / "generator_ema.pt"
+    return ema if ema.is_file() else run_dir / "generator.pt"
+
+
+def pretrain_generator(checkpoint: Path) -> Path:
+    """The pretrain stage's generator as validation saw it: its average, written beside the checkpoint, if any."""
+    from animegan.training.ema import checkpoint_ema
+    from animegan.weights.io import save_generator
+
+    ema = checkpoint_ema(checkpoint)
+    return checkpoint if ema is None else save_generator(ema, checkpoint.with_name("generator_ema.pt"))
+
+
 def print_fidelity(val_dir: Path, run_dir: Path, psnr_target: float, chroma_target: float) -> None:
     """PSNR and chroma error of the val photos after pretrain and after training, and of the cartoon filter."""
     from animegan.eval.demo_figures import demo_figures, summary
 
+    weights = {}
     pretrain = run_dir / "checkpoints" / "pretrain" / "last.ckpt"
-    weights = {"after pretrain": pretrain} if pretrain.is_file() else {}
-    weights["after training"] = run_dir / "generator.pt"
+    if pretrain.is_file():
+        weights["after pretrain"] = pretrain_generator(pretrain)
+    weights["after training"] = trained_generator(run_dir)
     figures = demo_figures(val_dir, weights)
     for line in summary(figures, "after pretrain", "after training", psnr_target, chroma_target):
         print(line)
@@ -88,7 +105,7 @@ def main() -> int:
     train = [python, "-m", "animegan.training.app", "experiment=demo", f"paths.data_dir={data_dir}"]
     train += [f"hydra.run.dir={run_dir}", *args.overrides]
     timings["training"] = run(train, f"training (CPU, {precision}, random VGG features)")
-    weights = run_dir / "generator.pt"
+    weights = trained_generator(run_dir)
 
     photo = data_dir / "val" / "val_000.jpg"
     from animegan.data.demo.clip import make_demo_clip

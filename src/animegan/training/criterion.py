@@ -119,7 +119,8 @@ class AnimeGANCriterion(Criterion):
     """Discriminator (None in the pretrain stage) + frozen VGG19 conv4_4 features + the loss weights.
 
     The weights are those of ``model.loss`` (presets in ``conf/loss/``): ``adv_g``, ``content``, ``style``,
-    ``color`` and ``tv`` scale the generator terms, ``pretrain_color`` the colour term of the pretrain stage,
+    ``color`` and ``tv`` scale the generator terms, ``pretrain_content`` and ``pretrain_color`` the terms of the
+    pretrain stage (the reference: ``content`` and no colour),
     ``adv_d`` the discriminator loss and ``d_split`` its real/fake/gray/smooth terms. ``batched_discriminator``:
     one D call on the four inputs concatenated instead of one call each.
     """
@@ -135,13 +136,20 @@ class AnimeGANCriterion(Criterion):
         style: float,
         color: float,
         tv: float,
+        pretrain_content: float,
         pretrain_color: float,
         d_split: Mapping[str, float],
         batched_discriminator: bool,
     ) -> None:
         super().__init__(vgg, discriminator, batched_discriminator)
         self.adv_g, self.adv_d, self.content, self.style = adv_g, adv_d, content, style
-        self.color, self.tv, self.pretrain_color = color, tv, pretrain_color
+        self.color, self.tv = color, tv
+        self.pretrain_content, self.pretrain_color = pretrain_content, pretrain_color
+        if pretrain_content <= 0 and pretrain_color <= 0:
+            raise ValueError(
+                f"model.loss: pretrain_content={pretrain_content}, pretrain_color={pretrain_color}: "
+                "expected at least one > 0 (the pretrain stage would learn nothing)"
+            )
         self.d_split = {name: float(d_split[name]) for name in D_INPUTS}
 
     @property
@@ -154,15 +162,19 @@ class AnimeGANCriterion(Criterion):
             "style": self.style,
             "color": self.color,
             "tv": self.tv,
+            "pretrain_content": self.pretrain_content,
             "pretrain_color": self.pretrain_color,
             "d_split": dict(self.d_split),
         }
 
     def pretrain(self, batch: Batch, fake: torch.Tensor) -> LossAndLogs:
-        """Content loss (the reference's only pretrain term), plus colour if ``pretrain_color`` > 0."""
-        with torch.no_grad():
-            photo_features = self.vgg(batch["photo"])
-        terms = {"content": self.content * losses.content_loss(photo_features, self.vgg(fake))}
+        """Content loss (the reference's only pretrain term), plus colour; a term whose weight is 0 is skipped
+        (no VGG pass without content)."""
+        terms: dict[str, torch.Tensor] = {}
+        if self.pretrain_content:
+            with torch.no_grad():
+                photo_features = self.vgg(batch["photo"])
+            terms["content"] = self.pretrain_content * losses.content_loss(photo_features, self.vgg(fake))
         if self.pretrain_color:
             terms["color"] = self.pretrain_color * losses.color_loss(batch["photo"], fake)
         loss = sum(terms.values())

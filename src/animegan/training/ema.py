@@ -19,13 +19,24 @@ EMA_FILE = "generator_ema.pt"
 EMA_PREFIX = "generator_ema."
 
 
+class EmaUpdate:
+    """torch's ``get_ema_multi_avg_fn(decay)`` as a picklable object: DDP's spawn start method pickles the module,
+    and torch's function is a closure."""
+
+    def __init__(self, decay: float) -> None:
+        self.decay = decay
+
+    def __call__(self, *args: object) -> None:
+        get_ema_multi_avg_fn(self.decay)(*args)
+
+
 def make_ema(generator: nn.Module, decay: float | None) -> AveragedModel | None:
     """A frozen average of ``generator`` (its buffers included), or None when ``decay`` is None."""
     if decay is None:
         return None
     if not 0.0 < float(decay) < 1.0:
         raise ValueError(f"model.ema.decay={decay}: expected a number in (0, 1), e.g. 0.999, or null (off)")
-    ema = AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(float(decay)), use_buffers=True)
+    ema = AveragedModel(generator, multi_avg_fn=EmaUpdate(float(decay)), use_buffers=True)
     return ema.requires_grad_(False).eval()
 
 
@@ -55,3 +66,11 @@ def align_checkpoint(state: dict[str, torch.Tensor], ema: AveragedModel | None) 
         k[len("generator.") :]: v for k, v in state.items() if k.startswith("generator.")
     }
     state.update({f"{EMA_PREFIX}module.{k}": v for k, v in generator.items()})
+
+
+def checkpoint_ema(checkpoint: str | Path) -> dict[str, torch.Tensor] | None:
+    """The averaged generator's weights in a Lightning checkpoint of our module (None when it has no EMA),
+    keyed as the generator's own; read with ``weights_only=True``."""
+    state = torch.load(checkpoint, map_location="cpu", weights_only=True)["state_dict"]
+    prefix = f"{EMA_PREFIX}module."
+    return {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)} or None

@@ -156,13 +156,38 @@ def test_pretrain_is_content_only(model_cfg: DictConfig, vgg: VGGFeatures) -> No
     assert set(logs) == {"content", "loss_g"}
 
 
-def test_pretrain_color_adds_a_colour_term(cfg, vgg: VGGFeatures) -> None:
+def test_reference_pretrain_content_weight_follows_content(cfg) -> None:
+    for preset in ("hayao", "shinkai", "paprika", "v1"):
+        loss = cfg(f"loss={preset}", "model.loss.content=7.5").model.loss
+        assert (loss.pretrain_content, loss.pretrain_color) == (7.5, 0.0)
+
+
+class NoVGG(torch.nn.Module):
+    """A feature network that must not be called."""
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        raise AssertionError("the VGG ran although the pretrain content weight is 0")
+
+
+def test_demo_pretrain_is_colour_only_and_skips_the_vgg(cfg) -> None:
     model = cfg("experiment=demo").model
-    assert model.loss.pretrain_color > 0
-    _, logs = make_criterion(model, vgg, with_discriminator=False).pretrain(
-        make_batch(), torch.tanh(torch.randn(2, 3, 32, 32))
+    assert (model.loss.pretrain_content, model.loss.pretrain_color) == (0.0, 100.0)
+    batch, fake = make_batch(), torch.tanh(torch.randn(2, 3, 32, 32))
+    loss, logs = make_criterion(model, NoVGG(), with_discriminator=False).pretrain(batch, fake)
+    yuv_f, yuv_p = reference_yuv(fake), reference_yuv(batch["photo"])
+    expected = 100.0 * (
+        (yuv_f[:, 0] - yuv_p[:, 0]).abs().mean()
+        + F.smooth_l1_loss(yuv_f[:, 1], yuv_p[:, 1], beta=1.0)
+        + F.smooth_l1_loss(yuv_f[:, 2], yuv_p[:, 2], beta=1.0)
     )
-    assert set(logs) == {"content", "color", "loss_g"}
+    torch.testing.assert_close(loss, expected, rtol=1e-5, atol=1e-6)
+    assert set(logs) == {"color", "loss_g"}
+
+
+def test_pretrain_with_no_term_is_refused(cfg, vgg: VGGFeatures) -> None:
+    model = cfg("model.loss.pretrain_content=0", "model.loss.pretrain_color=0").model
+    with pytest.raises(ValueError, match="pretrain_content=0.*at least one > 0"):
+        make_criterion(model, vgg, with_discriminator=False)
 
 
 def test_val_distances_are_per_image_and_zero_for_identity(model_cfg: DictConfig, vgg: VGGFeatures) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import torch
 from helpers.synthetic_training import SMALL, SyntheticData, fit, snapshot
 from torch import nn
 
-from animegan.training.ema import align_checkpoint, averaged, make_ema
+from animegan.training.ema import align_checkpoint, averaged, checkpoint_ema, make_ema
 from animegan.training.runner import build_module
 
 
@@ -101,3 +102,28 @@ def test_a_checkpoint_without_ema_fits_a_module_with_it_and_back(ema_module) -> 
     state = with_ema.state_dict()
     align_checkpoint(state, None)
     without.load_state_dict(state, strict=True)
+
+
+def test_checkpoint_ema_reads_the_average_not_the_generator(tmp_path: Path) -> None:
+    generator, average = {"w": torch.zeros(2)}, {"w": torch.ones(2)}
+    state = {f"generator.{k}": v for k, v in generator.items()}
+    torch.save({"state_dict": state}, tmp_path / "plain.ckpt")
+    state |= {f"generator_ema.module.{k}": v for k, v in average.items()} | {
+        "generator_ema.n_averaged": torch.tensor(3)
+    }
+    torch.save({"state_dict": state}, tmp_path / "ema.ckpt")
+    assert checkpoint_ema(tmp_path / "plain.ckpt") is None
+    read = checkpoint_ema(tmp_path / "ema.ckpt")
+    assert read is not None and set(read) == {"w"}
+    torch.testing.assert_close(read["w"], average["w"])
+
+
+def test_the_average_survives_pickling_for_ddp_spawn() -> None:
+    generator = nn.Linear(2, 2)
+    ema = make_ema(generator, 0.5)
+    ema.update_parameters(generator)
+    copy = pickle.loads(pickle.dumps(ema))
+    with torch.no_grad():
+        generator.weight.add_(2.0)
+    copy.update_parameters(generator)
+    torch.testing.assert_close(copy.module.weight, generator.weight - 1.0)
