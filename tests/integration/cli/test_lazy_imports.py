@@ -75,3 +75,24 @@ def test_the_check_sees_a_heavy_import():
     child = "import sys, av; print(sorted({n.split('.')[0] for n in sys.modules} & {'av'}))"
     done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=300)
     assert done.stdout.strip() == "['av']"
+
+
+def test_int8_starts_warm_too_without_torch_or_nncf(tmp_path):
+    """``--precision int8``: the first process quantizes (NNCF) and records the quantized IR; the second reads it
+    without PyTorch or NNCF and writes the first's picture, pixel for pixel (the same IR, compiled the same way)."""
+    torch.manual_seed(1)
+    torch.save(GeneratorV2().state_dict(), tmp_path / "g.pt")
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (40, 52, 3), dtype=np.uint8)).save(
+        tmp_path / "photo.png"
+    )
+    common = [str(tmp_path / "photo.png"), "--weights", str(tmp_path / "g.pt"), "--device", "cpu"]
+    common += ["--precision", "int8"]
+    cache = {"ANIMEGAN_CACHE": str(tmp_path / "cache")}
+    first = stylize_in_child([*common, "-o", str(tmp_path / "first.png")], **cache)
+    assert first["code"] == 0 and first["torch"] and "nncf" in first["heavy"]
+    (record,) = (tmp_path / "cache" / "runtime").glob("*.warm")
+    assert json.loads(record.read_text())["precision"] == "int8"
+    second = stylize_in_child([*common, "-o", str(tmp_path / "warm.png")], **cache)
+    assert second == {"code": 0, "heavy": ["openvino"], "torch": False}
+    first_out, warm = (np.asarray(Image.open(tmp_path / n)) for n in ("first.png", "warm.png"))
+    np.testing.assert_array_equal(warm, first_out)

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from animegan.inference.frame_padding import pad_frames
 from animegan.inference.options import RUNTIME_ENV, StylizeOptions
 from animegan.inference.run import load_stylizer, stylize_all
-from animegan.inference.runtimes import warm_start
-from animegan.inference.runtimes.cache import RuntimeCache
+from animegan.inference.runtimes import int8, warm_start
+from animegan.inference.runtimes.cache import ONNX_SUFFIX, RuntimeCache
 from animegan.inference.runtimes.warm_start import WarmStylizer, eligible, launch_key, open_warm, remember
 from animegan.inference.stylizer import Stylizer
 from animegan.nets import GeneratorV2
@@ -38,13 +38,22 @@ def records() -> list[Path]:
     return sorted(RuntimeCache().folder.glob(f"*{warm_start.SUFFIX}"))
 
 
-def test_a_recorded_run_starts_warm_with_the_openvino_models_exact_output(options, weights, rng):
+@pytest.mark.parametrize(
+    ("precision", "suffix"),
+    [("auto", ONNX_SUFFIX), pytest.param("int8", int8.SUFFIX, marks=pytest.mark.slow)],
+)
+def test_a_recorded_run_starts_warm_with_the_openvino_models_exact_output(
+    options, weights, rng, precision, suffix
+):
+    options = replace(options, precision=precision)
     assert open_warm(options) is None and records() == []  # nothing recorded yet
     assert remember(load_stylizer(options), options)  # builds and checks the OpenVINO model now
-    assert len(records()) == 1
+    (record,) = records()
+    assert json.loads(record.read_bytes())["entry_suffix"] == suffix  # int8: the quantized IR, not the ONNX
     warm = open_warm(options)
     assert isinstance(warm, WarmStylizer)
-    openvino = Stylizer.from_weights(weights, device="cpu", runtime="openvino")
+    assert warm.precision in (("int8",) if precision == "int8" else ("bf16", "fp32"))
+    openvino = Stylizer.from_weights(weights, device="cpu", runtime="openvino", precision=precision)
     for shape in [(37, 53, 3), (64, 48, 3), (9, 11, 3)]:  # reflect padding, none, replicate up to 16
         rgb = rng.integers(0, 256, shape, dtype=np.uint8)
         out = warm(rgb)
@@ -73,7 +82,7 @@ def test_changed_weights_take_the_pytorch_path(options, weights):
 def test_a_broken_record_or_entry_takes_the_pytorch_path_and_is_dropped(options, damage):
     remember(load_stylizer(options), options)
     (record,) = records()
-    onnx = RuntimeCache().path(json.loads(record.read_bytes())["onnx_key"])
+    onnx = RuntimeCache().path(json.loads(record.read_bytes())["entry_key"])
     if damage == "garbage":
         record.write_bytes(b"\x00not json")
     elif damage == "wrong_fields":
@@ -93,7 +102,7 @@ def test_a_broken_record_or_entry_takes_the_pytorch_path_and_is_dropped(options,
         {"faces": True},
         {"compile": True},
         {"precision": "fp32"},
-        {"precision": "int8"},
+        {"precision": "bf16"},
         {"runtime": "torch"},
         {"device": "cuda"},
     ],

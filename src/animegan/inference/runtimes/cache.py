@@ -24,6 +24,7 @@ DISABLE_ENV = "ANIMEGAN_RUNTIME_CACHE"
 SUBDIR = "runtime"
 COMPILED_SUBDIR = "openvino"  # OpenVINO's CACHE_DIR, inside the runtime folder
 FORMAT = 1  # bump when the export changes what a cached file holds
+ONNX_SUFFIX = ".onnx"  # an entry holding a generator's ONNX export
 
 if TYPE_CHECKING:
     from torch import nn
@@ -51,14 +52,14 @@ class RuntimeCache:
         self.folder = Path(folder) if folder is not None else cache_root() / SUBDIR
         self.enabled = os.environ.get(DISABLE_ENV, "1").strip().lower() not in ("0", "off", "false", "no")
 
-    def path(self, key: str, suffix: str = ".onnx") -> Path:
+    def path(self, key: str, suffix: str = ONNX_SUFFIX) -> Path:
         return self.folder / f"{key}{suffix}"
 
     def compiled_dir(self) -> Path | None:
         """The folder for OpenVINO's own blobs of compiled int8 models (``CACHE_DIR``), None when off."""
         return self.folder / COMPILED_SUBDIR if self.enabled else None
 
-    def load(self, key: str, suffix: str = ".onnx") -> bytes | None:
+    def load(self, key: str, suffix: str = ONNX_SUFFIX) -> bytes | None:
         """The entry's bytes, or None (absent, unreadable, empty, or the cache is off)."""
         if not self.enabled:
             return None
@@ -68,7 +69,7 @@ class RuntimeCache:
             return None
         return data or None
 
-    def store(self, key: str, data: bytes, suffix: str = ".onnx") -> bool:
+    def store(self, key: str, data: bytes, suffix: str = ONNX_SUFFIX) -> bool:
         """Write the entry (temporary name, then rename); False where the folder cannot be written."""
         if not self.enabled:
             return False
@@ -79,7 +80,7 @@ class RuntimeCache:
             return False
         return True
 
-    def forget(self, key: str, suffix: str = ".onnx") -> None:
+    def forget(self, key: str, suffix: str = ONNX_SUFFIX) -> None:
         """Remove a bad entry (if we may)."""
         try:
             self.path(key, suffix).unlink(missing_ok=True)

@@ -24,7 +24,7 @@ from animegan.device import cpu_has_bf16
 from animegan.errors import AnimeGANError
 from animegan.inference import export
 from animegan.inference.runtimes import int8
-from animegan.inference.runtimes.cache import RuntimeCache, weights_key
+from animegan.inference.runtimes.cache import ONNX_SUFFIX, RuntimeCache, weights_key
 from animegan.inference.runtimes.openvino_compiled import (
     OV_PRECISION,
     CompiledGenerator,
@@ -61,13 +61,15 @@ def check_images() -> list[torch.Tensor]:
 
 class OpenVinoGenerator(CompiledGenerator):
     """A compiled generator on torch tensors: float NCHW in [-1, 1] (any batch, sides multiples of 4) -> float32
-    NCHW; ``key`` names its ONNX entry in the runtime cache and ``config`` its compile settings (what the warm
-    start needs to compile it again, see ``warm_start``)."""
+    NCHW; ``key`` and ``suffix`` name its entry in the runtime cache (the ONNX export, or the quantized IR of an
+    int8 model) and ``config`` its compile settings (what the warm start needs to compile it again, see
+    ``warm_start``)."""
 
     def __init__(self, compiled, precision: str, config: dict | None = None) -> None:
         super().__init__(compiled, precision)
         self.config = config or {}
         self.key: str | None = None  # set by ``build``
+        self.suffix = int8.SUFFIX if precision == "int8" else ONNX_SUFFIX
         self.entry: bytes | None = None  # a fresh int8 model's cache entry (``int8.to_bytes``), until stored
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
@@ -153,18 +155,19 @@ def build(
         if int8_key is not None:
             model = _cached_int8(cache, int8_key, checks)
             if model is not None:
+                model.key = int8_key
                 return model
         cached = cache.load(key)
         for model_bytes in [cached] if cached else []:
             model = _first_agreeing(model_bytes, candidates, checks, cache, int8_key)
             if model is not None:
-                model.key = key
+                model.key = int8_key if model.precision == "int8" else key
                 return model
             cache.forget(key)  # corrupt, or from a different export: made anew below
         model_bytes = export.onnx_bytes(generator)
         model = _first_agreeing(model_bytes, candidates, checks, cache, int8_key)
         if model is not None and cache.store(key, model_bytes):
-            model.key = key
+            model.key = int8_key if model.precision == "int8" else key
         return model
     except Exception:  # noqa: BLE001 - an optimisation: any failure leaves the PyTorch path in charge
         return None

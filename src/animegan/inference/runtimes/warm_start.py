@@ -3,13 +3,14 @@
 Importing PyTorch alone takes about 1 s on the 2-core development CPU: more than half of a single 512x512
 photo's end-to-end time. So once a run with some weights has built their OpenVINO model and checked it against
 PyTorch fp32 (``openvino_runtime.build``), it leaves a launch record in the runtime cache (``<key>.warm``, JSON:
-the ONNX entry, the precision and compile settings that passed the check, the size multiple). A later process
+the model's entry - the ONNX export, or the quantized IR of ``--precision int8`` - the precision and compile
+settings that passed the check, the size multiple). A later process
 with the same weights file (its bytes), the same precision request, the same torch/OpenVINO/animegan versions
 and the same CPU finds the record and runs its images through OpenVINO straight from NumPy (OpenVINO's blob
 cache makes the compile a few tens of ms). Its outputs are those of the same OpenVINO model on the PyTorch path
 (``--runtime openvino``), pixel for pixel.
 
-When: every input is an image; ``--precision auto``, runtime ``auto`` or ``openvino``, the CPU (``--device cpu``,
+When: every input is an image; ``--precision auto`` or ``int8``, runtime ``auto`` or ``openvino``, the CPU (``--device cpu``,
 or ``auto`` on a machine without a GPU device node); no ``--tile``, ``--compile`` or ``--faces``; the weights
 are a file (ours, the port's, a converted ``.safetensors``), and the runtime cache is on. The first run with
 new weights builds the model after its outputs are written, once (``remember``). Anything missing or
@@ -36,7 +37,8 @@ import numpy as np
 from animegan.fetch import sha256_of
 from animegan.inference.frame_padding import check_frame, pad_frames
 from animegan.inference.options import StylizeOptions, resolve_runtime
-from animegan.inference.runtimes.cache import RuntimeCache
+from animegan.inference.runtimes import int8
+from animegan.inference.runtimes.cache import ONNX_SUFFIX, RuntimeCache
 from animegan.inference.runtimes.openvino_compiled import CompiledGenerator, compile_model
 from animegan.inference.runtimes.signal_stack import kept_signal_stack
 from animegan.pixel_scale import to_byte, to_unit
@@ -45,17 +47,20 @@ from animegan.weights import released
 log = logging.getLogger(__name__)
 
 SUFFIX = ".warm"
-FORMAT = 1  # bump when a record's meaning changes
+FORMAT = 2  # bump when a record's meaning changes (2: the entry's suffix, for int8 models)
 GPU_DEVICE_NODES = ("/dev/nvidiactl", "/dev/nvidia0", "/dev/kfd", "/dev/dxg")  # CUDA, ROCm, WSL
-SOFTWARE = ("torch", "openvino", "animegan")
+SOFTWARE = ("torch", "openvino", "nncf", "animegan")
+PRECISIONS = ("auto", "int8")  # the precision requests a record serves
 
 
 @dataclass(frozen=True)
 class LaunchRecord:
-    """What a warm start needs: the ONNX entry (``RuntimeCache`` key), its checked precision and compile
-    settings, and the generator's size multiple."""
+    """What a warm start needs: the model's entry in the runtime cache (key and suffix: ``.onnx`` for an
+    ONNX export, ``int8.SUFFIX`` for a quantized IR), its checked precision and compile settings, and the
+    generator's size multiple."""
 
-    onnx_key: str
+    entry_key: str
+    entry_suffix: str
     precision: str
     config: dict
     multiple: int
@@ -119,7 +124,7 @@ def eligible(options: StylizeOptions) -> bool:
     on_cpu = options.device == "cpu" or (options.device == "auto" and not gpu_present())
     return (
         on_cpu
-        and options.precision == "auto"
+        and options.precision in PRECISIONS
         and not (options.tile or options.compile or options.faces)
         and resolve_runtime(options.runtime) in ("auto", "openvino")
         and RuntimeCache().enabled
@@ -140,19 +145,30 @@ def servable(path: Path) -> bool:
 
 
 def read_record(cache_: RuntimeCache, key: str) -> LaunchRecord | None:
-    """The record under ``key`` if it is readable and its ONNX entry is still there, else None (and dropped)."""
+    """The record under ``key`` if it is readable and its model's entry is still there, else None (and
+    dropped)."""
     data = cache_.load(key, SUFFIX)
     if data is None:
         return None
     try:
         record = LaunchRecord(**json.loads(data))
-        usable = record.format == FORMAT and cache_.path(record.onnx_key).is_file()
+        usable = record.format == FORMAT and cache_.path(record.entry_key, record.entry_suffix).is_file()
     except (ValueError, TypeError):
         usable = False
     if not usable:
         cache_.forget(key, SUFFIX)
         return None
     return record
+
+
+def read_entry(core, cache_: RuntimeCache, record: LaunchRecord):
+    """What OpenVINO compiles for ``record``: the ONNX file's path, or the quantized model read from its IR."""
+    if record.entry_suffix == int8.SUFFIX:
+        data = cache_.load(record.entry_key, int8.SUFFIX)
+        if data is None:
+            raise ValueError("int8 entry gone")
+        return int8.from_bytes(core, data)
+    return str(cache_.path(record.entry_key, record.entry_suffix))
 
 
 class WarmStylizer:
@@ -200,8 +216,10 @@ def open_warm(options: StylizeOptions, cache_: RuntimeCache | None = None) -> Wa
         with kept_signal_stack():
             import openvino as ov  # deferred: optional dependency
 
-            onnx = str(cache_.path(record.onnx_key))
-            compiled = compile_model(ov.Core(), onnx, record.config, cache_.compiled_dir())
+            core = ov.Core()
+            compiled = compile_model(
+                core, read_entry(core, cache_, record), record.config, cache_.compiled_dir()
+            )
     except Exception:  # noqa: BLE001 - an entry OpenVINO cannot read: the PyTorch path writes a new one
         cache_.forget(key, SUFFIX)
         return None
@@ -222,9 +240,9 @@ def remember(stylizer: HasOpenVinoModel, options: StylizeOptions, cache_: Runtim
         if read_record(cache_, key) is not None:
             return True
         model = stylizer.openvino_model()
-        if model is None or model.key is None or model.precision not in ("bf16", "fp32"):
+        if model is None or model.key is None or model.suffix not in (ONNX_SUFFIX, int8.SUFFIX):
             return False
-        record = LaunchRecord(model.key, model.precision, dict(model.config), stylizer.multiple)
+        record = LaunchRecord(model.key, model.suffix, model.precision, dict(model.config), stylizer.multiple)
         return cache_.store(key, json.dumps(asdict(record), sort_keys=True).encode(), SUFFIX)
     except Exception:  # noqa: BLE001 - an optimisation: a failure only means no warm start next time
         log.info("no warm start recorded", exc_info=True)
