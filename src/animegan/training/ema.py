@@ -25,9 +25,13 @@ class EmaUpdate:
 
     def __init__(self, decay: float) -> None:
         self.decay = decay
+        self._update = get_ema_multi_avg_fn(decay)  # built once, not at every generator step
+
+    def __reduce__(self) -> tuple[type, tuple[float]]:
+        return EmaUpdate, (self.decay,)  # pickled by its decay: the closure is rebuilt on the other side
 
     def __call__(self, *args: object) -> None:
-        get_ema_multi_avg_fn(self.decay)(*args)
+        self._update(*args)
 
 
 def make_ema(generator: nn.Module, decay: float | None) -> AveragedModel | None:

@@ -152,25 +152,35 @@ def build(
         key = weights_key(generator, versions())
         checks = fp32_checks(generator)
         int8_key = int8.entry_key(key, cpu_name()) if "int8" in candidates else None
-        if int8_key is not None:
-            model = _cached_int8(cache, int8_key, checks)
-            if model is not None:
-                model.key = int8_key
-                return model
-        cached = cache.load(key)
-        for model_bytes in [cached] if cached else []:
-            model = _first_agreeing(model_bytes, candidates, checks, cache, int8_key)
-            if model is not None:
-                model.key = int8_key if model.precision == "int8" else key
-                return model
-            cache.forget(key)  # corrupt, or from a different export: made anew below
-        model_bytes = export.onnx_bytes(generator)
-        model = _first_agreeing(model_bytes, candidates, checks, cache, int8_key)
-        if model is not None and cache.store(key, model_bytes):
-            model.key = int8_key if model.precision == "int8" else key
+        model = _cached_int8(cache, int8_key, checks) if int8_key is not None else None
+        model = model or _from_onnx(generator, key, candidates, checks, cache, int8_key)
+        if model is not None:
+            model.key = int8_key if model.suffix == int8.SUFFIX else key  # its entry in the runtime cache
         return model
     except Exception:  # noqa: BLE001 - an optimisation: any failure leaves the PyTorch path in charge
         return None
+
+
+def _from_onnx(
+    generator: nn.Module,
+    key: str,
+    candidates: list[str],
+    checks: Checks,
+    cache: RuntimeCache,
+    int8_key: str | None,
+) -> OpenVinoGenerator | None:
+    """The first agreeing model from the ONNX export cached under ``key``, else from a new export (then kept)."""
+    cached = cache.load(key)
+    if cached:
+        model = _first_agreeing(cached, candidates, checks, cache, int8_key)
+        if model is not None:
+            return model
+        cache.forget(key)  # corrupt, or from a different export: made anew below
+    model_bytes = export.onnx_bytes(generator)
+    model = _first_agreeing(model_bytes, candidates, checks, cache, int8_key)
+    if model is not None:
+        cache.store(key, model_bytes)
+    return model
 
 
 def _cached_int8(cache: RuntimeCache, key: str, checks: Checks) -> OpenVinoGenerator | None:

@@ -4,17 +4,17 @@ Importing PyTorch alone takes about 1 s on the 2-core development CPU: more than
 photo's end-to-end time. So once a run with some weights has built their OpenVINO model and checked it against
 PyTorch fp32 (``openvino_runtime.build``), it leaves a launch record in the runtime cache (``<key>.warm``, JSON:
 the model's entry - the ONNX export, or the quantized IR of ``--precision int8`` - the precision and compile
-settings that passed the check, the size multiple). A later process
-with the same weights file (its bytes), the same precision request, the same torch/OpenVINO/animegan versions
-and the same CPU finds the record and runs its images through OpenVINO straight from NumPy (OpenVINO's blob
-cache makes the compile a few tens of ms). Its outputs are those of the same OpenVINO model on the PyTorch path
-(``--runtime openvino``), pixel for pixel.
+settings that passed the check, the size multiple). A later process with the same weights file (its bytes), the
+same precision request, the same torch/OpenVINO/NNCF/animegan versions and the same CPU finds the record and runs
+its images through OpenVINO straight from NumPy (OpenVINO's blob cache makes the compile a few tens of ms). Its
+outputs are those of the same OpenVINO model on the PyTorch path (``--runtime openvino``, or ``--precision int8``),
+pixel for pixel.
 
-When: every input is an image; ``--precision auto`` or ``int8``, runtime ``auto`` or ``openvino``, the CPU (``--device cpu``,
-or ``auto`` on a machine without a GPU device node); no ``--tile``, ``--compile`` or ``--faces``; the weights
-are a file (ours, the port's, a converted ``.safetensors``), and the runtime cache is on. The first run with
-new weights builds the model after its outputs are written, once (``remember``). Anything missing or
-unreadable means the PyTorch path, as before, which writes a new record.
+When: every input is an image; ``--precision auto`` or ``int8``, runtime ``auto`` or ``openvino``, the CPU
+(``--device cpu``, or ``auto`` on a machine without a GPU device node); no ``--tile``, ``--compile`` or
+``--faces``; the weights are a file (ours, the port's, a converted ``.safetensors``), and the runtime cache is on.
+The first run with new weights builds the model after its outputs are written, once (``remember``). Anything
+missing or unreadable means the PyTorch path, as before, which writes a new record.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from animegan.fetch import sha256_of
 from animegan.inference.frame_padding import check_frame, pad_frames
 from animegan.inference.options import StylizeOptions, resolve_runtime
 from animegan.inference.runtimes import int8
-from animegan.inference.runtimes.cache import ONNX_SUFFIX, RuntimeCache
+from animegan.inference.runtimes.cache import RuntimeCache
 from animegan.inference.runtimes.openvino_compiled import CompiledGenerator, compile_model
 from animegan.inference.runtimes.signal_stack import kept_signal_stack
 from animegan.pixel_scale import to_byte, to_unit
@@ -240,7 +240,7 @@ def remember(stylizer: HasOpenVinoModel, options: StylizeOptions, cache_: Runtim
         if read_record(cache_, key) is not None:
             return True
         model = stylizer.openvino_model()
-        if model is None or model.key is None or model.suffix not in (ONNX_SUFFIX, int8.SUFFIX):
+        if model is None or model.key is None:
             return False
         record = LaunchRecord(model.key, model.suffix, model.precision, dict(model.config), stylizer.multiple)
         return cache_.store(key, json.dumps(asdict(record), sort_keys=True).encode(), SUFFIX)
